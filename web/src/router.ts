@@ -1,0 +1,52 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { ensureSession, session } from './session'
+import { safeRedirect } from './redirect'
+
+export { safeRedirect }
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./layouts/MainLayout.vue'),
+    children: [
+      { path: '', name: 'workbench', component: () => import('./views/WorkbenchView.vue') },
+      { path: 'nodes/:id', name: 'node', component: () => import('./views/NodeView.vue'), props: true },
+      {
+        path: 'party-orgs/:id',
+        name: 'party-org',
+        component: () => import('./views/PartyOrgView.vue'),
+        props: true,
+      },
+      { path: 'orgs', name: 'orgs', component: () => import('./views/OrgListView.vue') },
+      { path: 'orgs/:id', name: 'org', component: () => import('./views/OrgView.vue'), props: true },
+      { path: 'admin/users', name: 'users', component: () => import('./views/UsersView.vue') },
+      { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+})
+
+router.beforeEach(async (to) => {
+  const me = await ensureSession()
+  if (to.meta.public) {
+    if (to.name === 'login' && me) return { path: safeRedirect(to.query.redirect) }
+    return true
+  }
+  if (!me) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  return true
+})
+
+/** Called by the API client on any 401: forget the user and go to the login page. */
+export function handleUnauthorized() {
+  session.me = null
+  session.checked = true
+  const cur = router.currentRoute.value
+  if (cur.name === 'login') return
+  const redirect = cur.fullPath && cur.fullPath !== '/' ? cur.fullPath : undefined
+  void router.replace({ name: 'login', query: redirect ? { redirect } : {} })
+}
