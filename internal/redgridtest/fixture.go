@@ -19,8 +19,8 @@ import (
 // homed in Community1.
 type Tree struct {
 	District, Street1, Street2, Community1, Community2, Community3, Grid1, Grid2, Grid3, Building1 redgrid.Node
-	DistrictCommittee, Street1Committee, Community1Committee, Community2Committee, Grid1Branch    redgrid.PartyOrg
-	Department, Property                                                                          redgrid.Org
+	DistrictCommittee, Street1Committee, Community1Committee, Community2Committee, Grid1Branch     redgrid.PartyOrg
+	Department, Property                                                                           redgrid.Org
 }
 
 // BuildTree creates the test district in s.

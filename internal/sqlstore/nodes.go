@@ -460,3 +460,13 @@ func (s *Store) NodeCount(ctx context.Context) (map[redgrid.NodeKind]int, error)
 	}
 	return out, rows.Err()
 }
+
+// NodeIDByCode finds a node by its code; KindNotFound when none has it.
+func (s *Store) NodeIDByCode(ctx context.Context, code string) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, "SELECT id FROM nodes WHERE code = ?", code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, redgrid.Errorf(redgrid.KindNotFound, "no node has code %q", code)
+	}
+	return id, err
+}

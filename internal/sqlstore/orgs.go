@@ -318,3 +318,8 @@ func (s *Store) OrgNodePaths(ctx context.Context, orgID int64) ([]string, error)
 	}
 	return out, rows.Err()
 }
+
+// OrgsServing returns the organisations that serve a node directly or through an ancestor.
+func (s *Store) OrgsServing(ctx context.Context, nodeID int64) ([]redgrid.Org, error) {
+	return s.Orgs(ctx, OrgFilter{NodeID: nodeID})
+}

@@ -398,3 +398,30 @@ func (s *Store) ClearLoginFailures(ctx context.Context, username string) error {
 	_, err := s.exec(ctx, "DELETE FROM login_failures WHERE username = ?", username)
 	return err
 }
+
+// StaffGrant is a role held at a node, with its holder.
+type StaffGrant struct {
+	UserID      int64
+	Username    string
+	DisplayName string
+	Role        redgrid.Role
+}
+
+// NodeStaff returns who holds a role at the node itself (not below it), residents excluded.
+func (s *Store) NodeStaff(ctx context.Context, nodeID int64) ([]StaffGrant, error) {
+	rows, err := s.query(ctx, "SELECT u.id, u.username, u.display_name, g.role FROM grants g JOIN users u ON u.id = g.user_id WHERE g.node_id = ? AND g.role <> ? AND u.disabled = ? ORDER BY g.role, u.username",
+		nodeID, string(redgrid.RoleResident), false)
+	if err != nil {
+		return nil, fmt.Errorf("node staff: %w", err)
+	}
+	defer rows.Close()
+	var out []StaffGrant
+	for rows.Next() {
+		var g StaffGrant
+		if err := rows.Scan(&g.UserID, &g.Username, &g.DisplayName, &g.Role); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}

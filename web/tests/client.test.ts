@@ -27,6 +27,10 @@ function client(responses: Array<() => Response>, cookie = '', onUnauthorized?: 
 
 const ok = (body: unknown = {}, headers: Record<string, string> = {}) => () =>
   new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json', ...headers } })
+const asErr = (e: unknown) => e as ApiError
+const unexpected = (): never => {
+  throw new Error('expected the call to fail')
+}
 const header = (call: Call, name: string) => new Headers(call.init.headers).get(name)
 
 describe('CSRF header', () => {
@@ -98,7 +102,7 @@ describe('problem documents', () => {
       ],
     }
     const { c } = client([() => problem(422, body)])
-    const err = await c.patch('/nodes/1', { parent_id: 2 }).catch((e) => e)
+    const err = await c.patch('/nodes/1', { parent_id: 2 }).then(unexpected, asErr)
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(422)
     expect(err.message).toBe('数据不合法')
@@ -122,7 +126,7 @@ describe('problem documents', () => {
 
   it('carry Retry-After on 429', async () => {
     const { c } = client([() => problem(429, { status: 429, title: 'Too Many Requests', detail: '尝试次数过多' }, { 'Retry-After': '30' })])
-    const err = await c.post('/auth/login', {}, { noAuthRedirect: true }).catch((e) => e)
+    const err = await c.post('/auth/login', {}, { noAuthRedirect: true }).then(unexpected, asErr)
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(429)
     expect(err.retryAfter).toBe(30)
@@ -131,7 +135,7 @@ describe('problem documents', () => {
 
   it('network failures are ApiError with status 0', async () => {
     const c = new ApiClient({ fetch: (async () => Promise.reject(new TypeError('Failed to fetch'))) as typeof fetch, cookies: () => '' })
-    const err = await c.get('/me').catch((e) => e)
+    const err = await c.get('/me').then(unexpected, asErr)
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(0)
   })
@@ -141,7 +145,7 @@ describe('401 handling', () => {
   it('calls onUnauthorized on a 401 and still rejects', async () => {
     const hook = vi.fn()
     const { c } = client([() => problem(401, { status: 401, title: 'Unauthorized', detail: '请先登录' })], '', hook)
-    const err = await c.get('/nodes').catch((e) => e)
+    const err = await c.get('/nodes').then(unexpected, asErr)
     expect(hook).toHaveBeenCalledTimes(1)
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(401)
@@ -157,8 +161,8 @@ describe('401 handling', () => {
       '',
       hook,
     )
-    const e1 = await c.post('/auth/login', { username: 'a', password: 'b' }, { noAuthRedirect: true }).catch((e) => e)
-    const e2 = await c.get('/nodes/5').catch((e) => e)
+    const e1 = await c.post('/auth/login', { username: 'a', password: 'b' }, { noAuthRedirect: true }).then(unexpected, asErr)
+    const e2 = await c.get('/nodes/5').then(unexpected, asErr)
     expect(e1.problem.detail).toBe('用户名或密码错误')
     expect(e2.status).toBe(403)
     expect(hook).not.toHaveBeenCalled()

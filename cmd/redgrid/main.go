@@ -1,0 +1,290 @@
+// Command redgrid is the whole redgrid system in one binary: the JSON API, the embedded web UI and
+// the operator's tools.
+//
+//	redgrid serve    [--addr 127.0.0.1:8080] [--data ./data] [--db DSN]
+//	redgrid demo     [--addr …] [--data …] [--seed N]   fill an empty database with a synthetic district, then serve
+//	redgrid migrate  [--data …] [--db DSN]
+//	redgrid district add --code 420302 --name 茅箭区 [--data …] [--db DSN]
+//	redgrid user add --username NAME --role ROLE --node-code CODE | --org-id ID [--display-name …] (password on stdin)
+//
+// Every flag has a REDGRID_* environment fallback (REDGRID_ADDR, REDGRID_DATA, REDGRID_DB …).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/api"
+	"github.com/redgrid/redgrid/internal/auth"
+	"github.com/redgrid/redgrid/internal/demo"
+	"github.com/redgrid/redgrid/internal/sqlstore"
+	"github.com/redgrid/redgrid/internal/web"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "redgrid:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `redgrid — 红色网格 grid governance
+
+usage:
+  redgrid serve    [--addr 127.0.0.1:8080] [--data ./data] [--db DSN]
+  redgrid demo     [--addr 127.0.0.1:8080] [--data ./data] [--seed 1]
+  redgrid migrate  [--data ./data] [--db DSN]
+  redgrid district add --code 420302 --name 茅箭区
+  redgrid user add --username NAME --role ROLE (--node-code CODE | --org-id ID) [--display-name NAME]
+                   (reads the password from standard input)
+
+--db takes postgres://… for PostgreSQL; without it the SQLite file DATA/redgrid.db is used.
+`
+
+// config is every setting, from flags with REDGRID_* environment fallbacks.
+type config struct {
+	addr       string
+	data       string
+	db         string
+	logFormat  string
+	bodyLimit  int64
+	gridDigits int
+	seed       uint64
+	secure     bool
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
+	c := &config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("REDGRID_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.StringVar(&c.data, "data", env("REDGRID_DATA", "./data"), "data directory (SQLite database, files)")
+	fs.StringVar(&c.db, "db", env("REDGRID_DB", ""), "database DSN: postgres://… (default: SQLite in the data directory)")
+	fs.StringVar(&c.logFormat, "log-format", env("REDGRID_LOG_FORMAT", "json"), "log format: json or text")
+	bl, _ := strconv.ParseInt(env("REDGRID_BODY_LIMIT", "1048576"), 10, 64)
+	fs.Int64Var(&c.bodyLimit, "body-limit", bl, "largest accepted request body in bytes")
+	gd, _ := strconv.Atoi(env("REDGRID_GRID_DIGITS", "2"))
+	fs.IntVar(&c.gridDigits, "grid-digits", gd, "digits of the grid sequence: 2 (14-digit grid codes) or 3 (15-digit)")
+	fs.BoolVar(&c.secure, "secure-cookies", env("REDGRID_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind HTTPS)")
+	return fs, c
+}
+
+func (c *config) dsn() string {
+	if c.db != "" {
+		return c.db
+	}
+	return filepath.Join(c.data, "redgrid.db")
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	if c.logFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func (c *config) open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, error) {
+	scheme := redgrid.CodeScheme{GridDigits: c.gridDigits}
+	if !scheme.Valid() {
+		return nil, errors.New("--grid-digits must be 2 or 3")
+	}
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve", "demo":
+		fs, c := flags(cmd, stderr)
+		seed := fs.Uint64("seed", 1, "demo: seed of the synthetic district")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		c.seed = *seed
+		return serve(ctx, c, cmd == "demo", stdout, stderr)
+	case "migrate":
+		fs, c := flags(cmd, stderr)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		s, err := c.open(ctx, c.logger(stderr))
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		fmt.Fprintf(stdout, "migrations current on %s\n", s.Engine())
+		return nil
+	case "district":
+		return districtCmd(ctx, args, stdout, stderr)
+	case "user":
+		return userCmd(ctx, args, stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) error {
+	log := c.logger(stderr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if fill {
+		counts, err := s.NodeCount(ctx)
+		if err != nil {
+			return err
+		}
+		if len(counts) == 0 {
+			start := time.Now()
+			sum, err := demo.Generate(ctx, s, c.seed, auth.DefaultParams)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "demo district generated in %.1fs: %d streets, %d communities, %d grids, %d buildings, %d party organisations, %d organisations\n",
+				time.Since(start).Seconds(), sum.Nodes[redgrid.KindStreet], sum.Nodes[redgrid.KindCommunity], sum.Nodes[redgrid.KindGrid], sum.Nodes[redgrid.KindBuilding], sum.PartyOrgs, sum.Orgs)
+			fmt.Fprintf(stdout, "demo logins (password %s):\n", demo.Password)
+			for _, l := range sum.Logins {
+				fmt.Fprintf(stdout, "  %-12s %-17s %s\n", l.Username, l.Role, l.Where)
+			}
+		} else {
+			fmt.Fprintf(stdout, "demo database already filled (%s); logins: admin, leader1, street1, community1, community2, grid1, gridleader1, dept1, resident1 … password %s\n", c.dsn(), demo.Password)
+		}
+	}
+	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure}, nil, web.Handler(), nil)
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	fmt.Fprintf(stdout, "redgrid serving on http://%s (%s)\n", ln.Addr(), s.Engine())
+	if !web.Built() {
+		fmt.Fprintln(stdout, "note: the web UI is not built into this binary; run 'make ui' and rebuild")
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdown)
+}
+
+func districtCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: redgrid district add --code 420302 --name 茅箭区")
+	}
+	fs, c := flags("district add", stderr)
+	code := fs.String("code", "", "6-digit GB/T 2260 district code")
+	name := fs.String("name", "", "district name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	s, err := c.open(ctx, c.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ctx = redgrid.WithActor(ctx, redgrid.Actor{Username: "cli"})
+	n, _, err := s.CreateNode(ctx, redgrid.NewNode{Kind: redgrid.KindDistrict, Name: *name, Code: *code})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "district %s %s created (id %d)\n", n.Code, n.Name, n.ID)
+	return nil
+}
+
+func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: redgrid user add --username NAME --role ROLE (--node-code CODE | --org-id ID)")
+	}
+	fs, c := flags("user add", stderr)
+	username := fs.String("username", "", "login name")
+	display := fs.String("display-name", "", "name shown in the UI (default: the username)")
+	role := fs.String("role", string(redgrid.RoleDistrictAdmin), "role")
+	nodeCode := fs.String("node-code", "", "code of the node the role is held at")
+	orgID := fs.Int64("org-id", 0, "department id (for department_staff)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	s, err := c.open(ctx, c.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	pw, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+	g := redgrid.NewGrant{Role: redgrid.Role(*role)}
+	if *orgID > 0 {
+		g.OrgID = orgID
+	} else {
+		id, err := s.NodeIDByCode(ctx, *nodeCode)
+		if err != nil {
+			return fmt.Errorf("--node-code: %w", err)
+		}
+		g.NodeID = &id
+	}
+	if *display == "" {
+		*display = *username
+	}
+	in := redgrid.NewUser{Username: *username, DisplayName: *display, Password: pw, Roles: []redgrid.NewGrant{g}}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	hash, err := auth.Hash(pw, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
+	ctx = redgrid.WithActor(ctx, redgrid.Actor{Username: "cli"})
+	u, _, err := s.CreateUser(ctx, in, hash)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s created (id %d, %s)\n", u.Username, u.ID, *role)
+	return nil
+}

@@ -1,0 +1,58 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// route is one entry of the route table; the OpenAPI test walks this table.
+type route struct {
+	Method  string
+	Pattern string
+	handler http.Handler
+}
+
+// routes lists every route of the API, in one place.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", s.handle(s.healthz)},
+		{"GET", "/readyz", s.handle(s.readyz)},
+		{"GET", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})},
+		{"GET", "/api/openapi.json", s.handle(s.openapi)},
+
+		{"POST", "/api/v1/auth/login", s.handle(s.login)},
+		{"POST", "/api/v1/auth/logout", s.authed(s.logout)},
+		{"GET", "/api/v1/me", s.authed(s.getMe)},
+
+		{"GET", "/api/v1/nodes", s.authed(s.listNodes)},
+		{"POST", "/api/v1/nodes", s.authed(s.createNode)},
+		{"GET", "/api/v1/nodes/{id}", s.authed(s.getNode)},
+		{"PATCH", "/api/v1/nodes/{id}", s.authed(s.patchNode)},
+		{"GET", "/api/v1/nodes/{id}/tree", s.authed(s.getNodeTree)},
+		{"GET", "/api/v1/nodes/{id}/history", s.authed(s.getNodeHistory)},
+
+		{"GET", "/api/v1/party-orgs", s.authed(s.listPartyOrgs)},
+		{"POST", "/api/v1/party-orgs", s.authed(s.createPartyOrg)},
+		{"GET", "/api/v1/party-orgs/{id}", s.authed(s.getPartyOrg)},
+		{"PATCH", "/api/v1/party-orgs/{id}", s.authed(s.patchPartyOrg)},
+		{"GET", "/api/v1/party-orgs/{id}/history", s.authed(s.getPartyHistory)},
+
+		{"GET", "/api/v1/orgs", s.authed(s.listOrgs)},
+		{"POST", "/api/v1/orgs", s.authed(s.createOrg)},
+		{"GET", "/api/v1/orgs/{id}", s.authed(s.getOrg)},
+		{"PATCH", "/api/v1/orgs/{id}", s.authed(s.patchOrg)},
+
+		{"GET", "/api/v1/users", s.authed(s.listUsers)},
+		{"POST", "/api/v1/users", s.authed(s.createUser)},
+		{"GET", "/api/v1/users/{id}", s.authed(s.getUser)},
+		{"PATCH", "/api/v1/users/{id}", s.authed(s.patchUser)},
+		{"POST", "/api/v1/users/{id}/roles", s.authed(s.addRole)},
+		{"DELETE", "/api/v1/users/{id}/roles/{grant_id}", s.authed(s.removeRole)},
+
+		{"GET", "/api/v1/audit", s.authed(s.getAudit)},
+
+		// Anything else under /api is a 404 problem, not the UI's index page.
+		{"", "/api/", s.handle(s.notFound)},
+	}
+}
