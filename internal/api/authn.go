@@ -33,6 +33,9 @@ func (s *Server) authed(fn authedFunc) http.Handler {
 		}
 		a := redgrid.ActorFrom(r.Context())
 		a.UserID, a.Username = p.UserID, p.Username
+		if c, ok := r.Context().Value(callerKey).(*caller); ok {
+			c.actor = a
+		}
 		ctx := redgrid.WithActor(r.Context(), a)
 		ctx = context.WithValue(ctx, principalKey, p)
 		ctx = context.WithValue(ctx, sessionKey, sessHash)

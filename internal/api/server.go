@@ -120,7 +120,12 @@ type ctxKey int
 const (
 	principalKey ctxKey = iota
 	sessionKey
+	callerKey
 )
+
+// caller is filled in by authed once the caller is known, so that the adapter outside it can
+// name them in the audit line of a refusal.
+type caller struct{ actor redgrid.Actor }
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
@@ -161,7 +166,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "same-origin")
-		ctx := redgrid.WithActor(r.Context(), redgrid.Actor{RemoteAddr: s.clientAddr(r), RequestID: rid})
+		a := redgrid.Actor{RemoteAddr: s.clientAddr(r), RequestID: rid}
+		ctx := redgrid.WithActor(r.Context(), a)
+		ctx = context.WithValue(ctx, callerKey, &caller{actor: a})
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -244,6 +251,9 @@ func (s *Server) auditRefusal(r *http.Request, kind redgrid.Kind, p Problem) {
 		detail["errors"] = p.Errors
 	}
 	ctx := context.WithoutCancel(r.Context())
+	if c, ok := ctx.Value(callerKey).(*caller); ok {
+		ctx = redgrid.WithActor(ctx, c.actor)
+	}
 	if err := s.store.Audit(ctx, r.Method+" "+routeOf(r), r.URL.Path, outcome, detail); err != nil {
 		s.log.Error("audit write failed", "request_id", redgrid.ActorFrom(ctx).RequestID, "err", err)
 	}

@@ -20,16 +20,25 @@ export function formatDateTime(v: string | null | undefined): string {
   return `${formatDate(v)} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
-/** History old/new values: strings as they are, objects as compact JSON. */
-export function formatValue(v: unknown): string {
+/**
+ * History old/new values: scalars as they are; an object as `label: value` pairs (labels and values
+ * through the optional callbacks); an empty object as ''.
+ */
+export function formatValue(
+  v: unknown,
+  label: (key: string) => string = (k) => k,
+  value: (key: string, v: unknown) => string = (_k, x) => formatValue(x),
+): string {
   if (v === null || v === undefined) return ''
   if (typeof v === 'string') return v
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
-  try {
-    return JSON.stringify(v)
-  } catch {
-    return String(v)
+  if (Array.isArray(v)) return v.map((x) => formatValue(x)).join(', ')
+  if (typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${label(k)}: ${value(k, x)}`)
+      .join('；')
   }
+  return String(v)
 }
 
 /** Converts a typed id back to the JSON type the server uses (like the sample id). */

@@ -49,7 +49,11 @@ describe('format', () => {
   })
   it('history values', () => {
     expect(formatValue('五堰社区')).toBe('五堰社区')
-    expect(formatValue({ parent_id: 3 })).toBe('{"parent_id":3}')
+    expect(formatValue({ parent_id: 3 })).toBe('parent_id: 3')
+    expect(formatValue({})).toBe('')
+    expect(formatValue({ name: '一网格', kind: 'grid' }, (k) => k.toUpperCase(), (_k, v) => `<${v}>`)).toBe(
+      'NAME: <一网格>；KIND: <grid>',
+    )
     expect(formatValue(null)).toBe('')
   })
   it('ids keep the JSON type the server uses', () => {

@@ -89,7 +89,10 @@ export const listUsers = (q?: string) => api.get<Items<User>>('/users', { q }).t
 export const getUser = (id: Id) => api.get<User>(`/users/${p(id)}`)
 export const createUser = (body: { username: string; display_name: string; password: string; roles: RoleRequest[] }) =>
   api.post<User>('/users', body)
-export const patchUser = (id: Id, body: { display_name?: string; password?: string; disabled?: boolean }) =>
-  api.patch<User>(`/users/${p(id)}`, body)
+export const patchUser = (
+  id: Id,
+  body: { display_name?: string; password?: string; disabled?: boolean },
+  version?: number,
+) => api.patch<User>(`/users/${p(id)}`, body, { ifMatch: version })
 export const grantRole = (id: Id, body: RoleRequest) => api.post<Grant>(`/users/${p(id)}/roles`, body)
 export const revokeRole = (id: Id, grantId: Id) => api.del(`/users/${p(id)}/roles/${p(grantId)}`)

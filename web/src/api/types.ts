@@ -164,6 +164,7 @@ export interface User {
   display_name: string
   disabled: boolean
   roles: Grant[]
+  version?: number
   created_at?: string
 }
 

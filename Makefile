@@ -1,0 +1,54 @@
+# redgrid — the two commands a newcomer needs: `make demo` and `make test`.
+GO      ?= go
+ADDR    ?= 127.0.0.1:8080
+DATA    ?= ./data
+BIN     := bin/redgrid
+
+.PHONY: demo serve build ui test test-go test-ui test-e2e bench fuzz lint clean
+
+## demo: build the UI and the binary, fill ./data/redgrid.db with the demo district, serve it
+demo: ui build
+	./$(BIN) demo --addr $(ADDR) --data $(DATA) --log-format text
+
+serve: build
+	./$(BIN) serve --addr $(ADDR) --data $(DATA)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/redgrid
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+## ui: build the web UI into internal/web/dist (embedded by the next go build)
+ui: web/node_modules/.package-lock.json
+	cd web && npm run build
+	touch internal/web/dist/.keep
+
+## test: every test — Go on SQLite (and PostgreSQL when REDGRID_TEST_PG is set), UI unit tests,
+## browser tests in Chromium
+test: test-go test-ui test-e2e
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-ui: web/node_modules/.package-lock.json
+	cd web && npm test
+
+test-e2e: ui build
+	cd web && REDGRID_BIN=$(abspath $(BIN)) npm run e2e
+
+## bench: the benchmarks named in the issues
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/api/
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin internal/web/dist/assets internal/web/dist/index.html
