@@ -101,7 +101,11 @@ func jsonError(err error) error {
 		return redgrid.Invalid("body", "json_syntax", "the JSON body ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return redgrid.Invalid(name, "unknown_field", fmt.Sprintf("unknown field %q", name))
+		field := name
+		if field == "" {
+			field = "body"
+		}
+		return redgrid.Invalid(field, "unknown_field", fmt.Sprintf("unknown field %q", name))
 	}
 	return redgrid.Invalid("body", "json", "the body is not a valid JSON object for this request")
 }

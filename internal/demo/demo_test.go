@@ -1,0 +1,84 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/auth"
+	"github.com/redgrid/redgrid/internal/demo"
+	"github.com/redgrid/redgrid/internal/redgridtest"
+	"github.com/redgrid/redgrid/internal/sqlstore"
+)
+
+func TestDemoDistrict(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		s := e.Open(t, sqlstore.Options{})
+		sum, err := demo.Generate(ctx, s, 1, auth.TestParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := sum.Nodes
+		if n[redgrid.KindDistrict] != 1 || n[redgrid.KindStreet] != 4 || n[redgrid.KindCommunity] != 30 {
+			t.Errorf("shape %+v", n)
+		}
+		if g := n[redgrid.KindGrid]; g < 200 || g > 300 {
+			t.Errorf("%d grids, want about 250", g)
+		}
+		if n[redgrid.KindBuilding] < 3*n[redgrid.KindGrid] {
+			t.Errorf("%d buildings for %d grids", n[redgrid.KindBuilding], n[redgrid.KindGrid])
+		}
+		if sum.PartyOrgs < 1+4+30+n[redgrid.KindGrid] {
+			t.Errorf("%d party organisations", sum.PartyOrgs)
+		}
+		// Every grid has its branch (003: 网格党支部 100%).
+		var missing int
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM nodes n WHERE n.kind = 'grid' AND NOT EXISTS (SELECT 1 FROM party_orgs p WHERE p.node_id = n.id AND p.kind = 'branch')").Scan(&missing); err != nil || missing != 0 {
+			t.Errorf("%d grids without a branch (%v)", missing, err)
+		}
+		depts, _ := s.Orgs(ctx, sqlstore.OrgFilter{Kind: redgrid.OrgDepartment})
+		if len(depts) != 12 {
+			t.Errorf("%d departments", len(depts))
+		}
+		// community1 and community2 are staff of different communities; every login works.
+		byName := map[string]demo.Login{}
+		for _, l := range sum.Logins {
+			byName[l.Username] = l
+			c, err := s.Credentials(ctx, l.Username)
+			if err != nil || auth.Verify(demo.Password, c.PasswordHash) != nil {
+				t.Errorf("login %s does not take the demo password", l.Username)
+			}
+		}
+		for _, want := range []string{"admin", "leader1", "street1", "community1", "community2", "grid1", "dept1", "resident1"} {
+			if _, ok := byName[want]; !ok {
+				t.Errorf("no demo login %s", want)
+			}
+		}
+		if byName["community1"].Where == byName["community2"].Where || byName["community1"].Role != redgrid.RoleCommunityStaff {
+			t.Errorf("community1 %+v, community2 %+v", byName["community1"], byName["community2"])
+		}
+		if _, err := demo.Generate(ctx, s, 1, auth.TestParams); err == nil {
+			t.Error("a second demo fill of a filled database must be refused")
+		}
+	})
+}
+
+func TestDemoIsDeterministic(t *testing.T) {
+	e := redgridtest.Engines()[0]
+	var sums []string
+	for range 2 {
+		s := e.Open(t, sqlstore.Options{})
+		if _, err := demo.Generate(context.Background(), s, 42, auth.TestParams); err != nil {
+			t.Fatal(err)
+		}
+		var digest string
+		if err := s.DB().QueryRow("SELECT group_concat(code || name, ',') FROM (SELECT code, name FROM nodes ORDER BY code)").Scan(&digest); err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, digest)
+	}
+	if sums[0] != sums[1] {
+		t.Error("the same seed gave two different districts")
+	}
+}
