@@ -115,7 +115,7 @@ func resolveOpenAPIRef(doc map[string]any, ref string) (any, bool) {
 	return cur, true
 }
 
-// deref returns v, or what it refers to when it is a {"$ref": …} object.
+// derefOpenAPI returns v, or what it refers to when it is a {"$ref": …} object.
 func derefOpenAPI(doc map[string]any, v any) any {
 	for i := 0; i < 10; i++ {
 		m, ok := v.(map[string]any)
@@ -144,7 +144,7 @@ func openapiRefs(v any, at string, fn func(at, ref string)) {
 					continue
 				}
 			}
-			openapiRefs(c, at+"/"+k, fn)
+			openapiRefs(c, at+"/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(k), fn)
 		}
 	case []any:
 		for i, c := range x {

@@ -449,3 +449,37 @@ func TestIdempotentCreate(t *testing.T) {
 		kindOf(t, err, redgrid.KindUnprocessable)
 	})
 }
+
+// Several servers may start against one database at once: migrations are applied once.
+func TestConcurrentMigrate(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		dsn := e.DSN(t)
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer s.Close()
+				errs[i] = s.Migrate(context.Background())
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent migrate: %v", err)
+			}
+		}
+		s := redgridtest.OpenDSN(t, dsn, sqlstore.Options{})
+		var n int
+		s.DB().QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n)
+		if n != 1 {
+			t.Errorf("schema_migrations has %d rows, want 1", n)
+		}
+	})
+}
