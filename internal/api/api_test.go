@@ -454,3 +454,23 @@ func TestConcurrentPatchOneWins(t *testing.T) {
 		}
 	})
 }
+
+// Replacing an organisation's links touches the old links too: staff cannot drop a link to a
+// node outside their scope.
+func TestOrgLinksOutsideScope(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := newEnv(t, e, api.Config{})
+		tr := ev.tree
+		res, body := ev.do("admin", "POST", "/api/v1/orgs", `{"kind":"resident_unit","name":"跨社区单位","home_node_id":`+id(tr.Community1.ID)+`,"node_ids":[`+id(tr.Grid3.ID)+`]}`, nil)
+		if res.StatusCode != 201 {
+			t.Fatalf("create: %d %s", res.StatusCode, body)
+		}
+		var o redgrid.Org
+		json.Unmarshal(body, &o)
+		before := ev.digest()
+		res, _ = ev.do("community1", "PATCH", "/api/v1/orgs/"+id(o.ID), `{"node_ids":[`+id(tr.Grid1.ID)+`]}`, nil)
+		if res.StatusCode != 403 || ev.digest() != before {
+			t.Errorf("dropping a link outside scope = %d (changed: %v)", res.StatusCode, ev.digest() != before)
+		}
+	})
+}

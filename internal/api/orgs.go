@@ -142,7 +142,8 @@ func (s *Server) patchOrg(w http.ResponseWriter, r *http.Request, p *redgrid.Pri
 	}
 	var ids []int64
 	if in.NodeIDs != nil {
-		ids = *in.NodeIDs
+		// Replacing the links changes the old ones too: all must lie in the caller's scope.
+		ids = append(append(ids, *in.NodeIDs...), o.NodeIDs...)
 	}
 	if err := s.checkOrgWrite(r, p, o.HomeNodeID, ids); err != nil {
 		return err
