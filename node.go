@@ -128,6 +128,12 @@ func CheckName(v *Validator, field, name string) {
 	}
 }
 
+// HasControl reports whether s holds a control character (NUL included, which PostgreSQL text
+// cannot store) or is not valid UTF-8.
+func HasControl(s string) bool {
+	return !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
 // CheckDate validates a YYYY-MM-DD calendar date.
 func CheckDate(v *Validator, field, s string) {
 	if _, err := time.Parse(time.DateOnly, s); err != nil {

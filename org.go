@@ -92,6 +92,8 @@ func (o *NewOrg) Validate() error {
 	}
 	if len([]rune(o.Contact)) > 200 {
 		v.Add("contact", "max_length", "contact must be at most 200 characters")
+	} else if HasControl(o.Contact) {
+		v.Add("contact", "no_control_chars", "contact must not contain control characters")
 	}
 	if o.ValidFrom != "" {
 		CheckDate(&v, "valid_from", o.ValidFrom)
@@ -113,6 +115,8 @@ func (p *OrgPatch) Validate() error {
 	}
 	if p.Contact != nil && len([]rune(*p.Contact)) > 200 {
 		v.Add("contact", "max_length", "contact must be at most 200 characters")
+	} else if p.Contact != nil && HasControl(*p.Contact) {
+		v.Add("contact", "no_control_chars", "contact must not contain control characters")
 	}
 	if p.ValidTo != nil && *p.ValidTo != "" {
 		CheckDate(&v, "valid_to", *p.ValidTo)

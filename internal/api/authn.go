@@ -125,6 +125,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	var v redgrid.Validator
 	v.Check(req.Username != "" && len(req.Username) <= 64, "username", "required", "username is required (at most 64 characters)")
+	v.Check(!redgrid.HasControl(req.Username), "username", "no_control_chars", "username must not contain control characters")
 	v.Check(req.Password != "" && len(req.Password) <= redgrid.MaxPasswordLen, "password", "required", "password is required (at most 128 bytes)")
 	if err := v.Err(); err != nil {
 		return err

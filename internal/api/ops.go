@@ -36,7 +36,8 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 		if m == r.Method {
 			continue
 		}
-		probe, _ := http.NewRequest(m, r.URL.String(), nil)
+		probe := r.Clone(r.Context())
+		probe.Method = m
 		if _, pat := s.mux.Handler(probe); pat != "" && pat != "/api/" && pat != "/" {
 			w.Header().Add("Allow", m)
 		}

@@ -49,6 +49,9 @@ func queryText(r *http.Request, name string, max int) (string, error) {
 	if len([]rune(s)) > max {
 		return "", redgrid.Invalid(name, "max_length", name+" must be at most "+strconv.Itoa(max)+" characters")
 	}
+	if redgrid.HasControl(s) {
+		return "", redgrid.Invalid(name, "no_control_chars", name+" must be valid UTF-8 text without control characters")
+	}
 	return s, nil
 }
 

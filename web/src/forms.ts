@@ -1,10 +1,11 @@
 // Turning API failures into what a form shows.
 import { ApiError } from './api/client'
+import { fieldLine, localizedFieldErrors, problemMessage, type LocalizeOptions } from './problems'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
 export interface FormFailure {
-  /** field → message, from the problem document's errors[] */
+  /** field → message, from the problem document's errors[] (localized by rule) */
   fieldErrors: Record<string, string>
   /** one line for an el-alert; '' when the conflict banner says it all */
   message: string
@@ -12,25 +13,11 @@ export interface FormFailure {
   conflict: boolean
 }
 
-export function describeFailure(e: unknown, t: T): FormFailure {
+export function describeFailure(e: unknown, t: T, opts: LocalizeOptions = {}): FormFailure {
   if (!(e instanceof ApiError)) return { fieldErrors: {}, message: t('errors.generic'), conflict: false }
-  const fieldErrors = e.fieldErrors
-  const detail = e.problem.detail
-  switch (e.status) {
-    case 0:
-      return { fieldErrors, message: t('errors.network'), conflict: false }
-    case 412:
-      return { fieldErrors, message: '', conflict: true }
-    case 403:
-      return { fieldErrors, message: detail || t('errors.forbiddenAction'), conflict: false }
-    case 409:
-      return { fieldErrors, message: detail || t('errors.conflict'), conflict: false }
-    case 429:
-      return { fieldErrors, message: detail || t('errors.tooMany'), conflict: false }
-  }
-  if (Object.keys(fieldErrors).length)
-    return { fieldErrors, message: detail || t('errors.fieldErrors'), conflict: false }
-  return { fieldErrors, message: detail || e.problem.title || t('errors.generic'), conflict: false }
+  const fieldErrors = localizedFieldErrors(t, e.problem, opts)
+  if (e.status === 412) return { fieldErrors, message: '', conflict: true }
+  return { fieldErrors, message: problemMessage(t, e, opts), conflict: false }
 }
 
 /** Field errors whose field has no form item of its own (shown as a list). */
@@ -38,4 +25,9 @@ export function extraErrors(errs: Record<string, string>, shown: string[]): Reco
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(errs)) if (!shown.includes(k)) out[k] = v
   return out
+}
+
+/** An extraErrors entry as one line: "label：message". */
+export function extraLine(t: T, field: string, message: string, labels?: Record<string, string>): string {
+  return fieldLine(t, field, message, labels)
 }

@@ -12,6 +12,8 @@ export interface Problem {
   title?: string
   status: number
   detail?: string
+  /** the server's request id (logged with the cause of a 500) */
+  request_id?: string
   errors?: FieldError[]
 }
 
@@ -67,6 +69,7 @@ export async function parseProblem(res: Response): Promise<Problem> {
     if (typeof b.title === 'string') p.title = b.title
     if (typeof b.detail === 'string') p.detail = b.detail
     if (typeof b.status === 'number') p.status = b.status
+    if (typeof b.request_id === 'string') p.request_id = b.request_id
     if (Array.isArray(b.errors)) {
       p.errors = b.errors
         .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
