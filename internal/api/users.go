@@ -105,6 +105,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *redgrid.P
 	if err != nil {
 		return err
 	}
+	setETag(w, u.Version)
 	return created(w, "/api/v1/users/"+strconv.FormatInt(u.ID, 10), replayed, u)
 }
 

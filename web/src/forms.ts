@@ -1,6 +1,6 @@
 // Turning API failures into what a form shows.
 import { ApiError } from './api/client'
-import { fieldLine, localizedFieldErrors, problemMessage, type LocalizeOptions } from './problems'
+import { localizedFieldErrors, problemMessage, type LocalizeOptions } from './problems'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -27,7 +27,3 @@ export function extraErrors(errs: Record<string, string>, shown: string[]): Reco
   return out
 }
 
-/** An extraErrors entry as one line: "label：message". */
-export function extraLine(t: T, field: string, message: string, labels?: Record<string, string>): string {
-  return fieldLine(t, field, message, labels)
-}

@@ -59,11 +59,6 @@ const en: Messages = {
     pageNotFound: 'Page not found',
     network: 'Network error, try again later',
     generic: 'The operation failed',
-    preconditionFailed: 'Someone else changed this record. Reload it before editing.',
-    conflict: 'Conflict (for example a duplicate code)',
-    tooMany: 'Too many requests, try again later',
-    forbiddenAction: 'You are not allowed to do this',
-    fieldErrors: 'Check the marked fields',
     backHome: 'Back to the workbench',
   },
   problems: {

@@ -58,11 +58,6 @@ const zhCN = {
     pageNotFound: '页面不存在',
     network: '网络错误，请稍后重试',
     generic: '操作失败',
-    preconditionFailed: '该记录已被他人修改，请重新加载后再编辑。',
-    conflict: '数据冲突（例如编码重复）',
-    tooMany: '请求过于频繁，请稍后再试',
-    forbiddenAction: '您无权执行此操作',
-    fieldErrors: '请检查表单中标出的字段',
     backHome: '返回工作台',
   },
   // the server's problem documents (src/problems.ts): type → kinds, errors[].rule → rules
