@@ -45,12 +45,16 @@ func (k NodeKind) Label() string {
 
 // CanHangUnder reports whether a node of kind k may have a parent of kind parent; parent "" means
 // no parent (a root).
-func (k NodeKind) CanHangUnder(parent NodeKind) bool {
-	allowed, ok := nodeParents[k]
+func (k NodeKind) CanHangUnder(parent NodeKind) bool { return hangsUnder(nodeParents, k, parent) }
+
+// hangsUnder applies a table of allowed parents; the zero parent means "a root".
+func hangsUnder[K comparable](rules map[K][]K, k, parent K) bool {
+	allowed, ok := rules[k]
 	if !ok {
 		return false
 	}
-	if parent == "" {
+	var root K
+	if parent == root {
 		return len(allowed) == 0
 	}
 	for _, a := range allowed {

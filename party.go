@@ -42,21 +42,7 @@ var (
 func (k PartyKind) Valid() bool { _, ok := partyParents[k]; return ok }
 
 // CanHangUnder reports whether an organisation of kind k may sit under parent ("" = root).
-func (k PartyKind) CanHangUnder(parent PartyKind) bool {
-	allowed, ok := partyParents[k]
-	if !ok {
-		return false
-	}
-	if parent == "" {
-		return len(allowed) == 0
-	}
-	for _, a := range allowed {
-		if a == parent {
-			return true
-		}
-	}
-	return false
-}
+func (k PartyKind) CanHangUnder(parent PartyKind) bool { return hangsUnder(partyParents, k, parent) }
 
 // CanLead reports whether an organisation of kind k may be linked to an administrative node of kind n.
 func (k PartyKind) CanLead(n NodeKind) bool {

@@ -229,19 +229,8 @@ func (s *Server) createNode(w http.ResponseWriter, r *http.Request, p *redgrid.P
 }
 
 func (s *Server) patchNode(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
-	id, err := pathID(r, "id")
+	id, version, in, err := readPatch[redgrid.NodePatch](s, r)
 	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in redgrid.NodePatch
-	if err := s.decode(r, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
 		return err
 	}
 	ctx := r.Context()

@@ -121,19 +121,8 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 }
 
 func (s *Server) patchOrg(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
-	id, err := pathID(r, "id")
+	id, version, in, err := readPatch[redgrid.OrgPatch](s, r)
 	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in redgrid.OrgPatch
-	if err := s.decode(r, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
 		return err
 	}
 	o, err := s.store.Org(r.Context(), id)

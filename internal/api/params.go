@@ -81,3 +81,22 @@ func created(w http.ResponseWriter, location string, replayed bool, v any) error
 	}
 	return writeJSON(w, http.StatusCreated, v)
 }
+
+// readPatch reads the common parts of a PATCH: the {id}, an optional If-Match version and a body
+// that decodes and validates as T.
+func readPatch[T any, PT interface {
+	*T
+	Validate() error
+}](s *Server, r *http.Request) (id int64, version int, in T, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return
+	}
+	if version, err = ifMatch(r); err != nil {
+		return
+	}
+	if err = s.decode(r, &in); err != nil {
+		return
+	}
+	err = PT(&in).Validate()
+	return
+}

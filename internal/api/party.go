@@ -146,19 +146,8 @@ func (s *Server) createPartyOrg(w http.ResponseWriter, r *http.Request, p *redgr
 }
 
 func (s *Server) patchPartyOrg(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
-	id, err := pathID(r, "id")
+	id, version, in, err := readPatch[redgrid.PartyOrgPatch](s, r)
 	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in redgrid.PartyOrgPatch
-	if err := s.decode(r, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
 		return err
 	}
 	po, err := s.store.PartyOrg(r.Context(), id)

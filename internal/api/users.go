@@ -110,19 +110,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *redgrid.P
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
-	id, err := pathID(r, "id")
+	id, version, in, err := readPatch[redgrid.UserPatch](s, r)
 	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in redgrid.UserPatch
-	if err := s.decode(r, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
 		return err
 	}
 	if _, err := s.managedUser(r, p, id); err != nil {

@@ -82,7 +82,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			}
 		}
 		// synchronous(FULL): a commit is on disk before it is acknowledged ("nothing lost").
-		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		// busy_timeout first: the pragmas after it may wait for another process's lock.
+		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 			"&_pragma=synchronous(FULL)&_time_format=sqlite"
 		rdb, err := sql.Open("sqlite", "file:"+dsn+q)
 		if err != nil {
@@ -179,27 +180,22 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "+ts+" NOT NULL)"); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return err
-		}
-		applied[v] = true
-	}
-	rows.Close()
 	for _, m := range ms {
-		if applied[m.version] {
-			continue
-		}
+		// The check runs inside the migration's own transaction: on SQLite that is BEGIN IMMEDIATE,
+		// which holds the write lock, so a second server starting at the same moment waits and
+		// then sees the row (on PostgreSQL the advisory lock above does the same).
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.version).Scan(&n); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if n > 0 {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()
