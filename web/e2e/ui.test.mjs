@@ -192,7 +192,10 @@ describe('redgrid web UI (browser)', { timeout: 180_000, skip: !BIN && 'REDGRID_
     const err = page.getByTestId('login-error')
     await err.waitFor()
     const text = (await err.innerText()).trim()
-    assert.ok(text.length > 0, 'the login error shows the problem detail')
+    assert.ok(text.length > 0, 'the login error shows the problem')
+    // the server's 401 says "wrong username or password"; in zh-CN the UI says it in Chinese
+    assert.match(text, /用户名或密码错误/, `login error in Chinese: ${text}`)
+    assert.doesNotMatch(text, /wrong username/i)
     assert.match(page.url(), /\/login/)
     await shot('login-failed')
   })

@@ -110,6 +110,11 @@ describe('problem documents', () => {
     expect(err.fieldErrors).toEqual({ parent_id: '网格只能挂在社区下', name: '必填' })
   })
 
+  it('keep the request id of a 500', async () => {
+    const res = problem(500, { type: 'urn:redgrid:problem:internal', status: 500, detail: 'x', request_id: 'abc123' })
+    expect((await parseProblem(res)).request_id).toBe('abc123')
+  })
+
   it('survive a body that is not JSON', async () => {
     const res = new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })
     const p = await parseProblem(res)

@@ -10,29 +10,40 @@ const t = (k: string) => `<${k}>`
 
 describe('describeFailure', () => {
   it('412 is a conflict to reload', () => {
-    const f = describeFailure(new ApiError({ status: 412, title: 'Precondition Failed' }), t)
+    const f = describeFailure(new ApiError({ status: 412, title: 'Precondition Failed', detail: 'node 3 was changed' }), t)
     expect(f.conflict).toBe(true)
     expect(f.message).toBe('')
   })
-  it('validation errors map to fields', () => {
+  it('validation errors map to fields (an unknown rule keeps the server text)', () => {
     const e = new ApiError({
       status: 422,
       detail: '校验失败',
       errors: [{ field: 'parent_id', rule: 'grid_under_community', message: '网格不能直接挂在街道下' }],
     })
-    const f = describeFailure(e, t)
+    const f = describeFailure(e, t, { locale: 'zh-CN' })
     expect(f.conflict).toBe(false)
     expect(f.fieldErrors).toEqual({ parent_id: '网格不能直接挂在街道下' })
-    expect(f.message).toBe('校验失败')
+    expect(f.message).toBe('<problems.fieldLine>')
   })
-  it('uses generic texts when the server gives no detail', () => {
-    expect(describeFailure(new ApiError({ status: 403 }), t).message).toBe('<errors.forbiddenAction>')
-    expect(describeFailure(new ApiError({ status: 409 }), t).message).toBe('<errors.conflict>')
-    expect(describeFailure(new ApiError({ status: 0 }), t).message).toBe('<errors.network>')
-    expect(describeFailure(new ApiError({ status: 400, errors: [{ field: 'x', message: 'm' }] }), t).message).toBe(
-      '<errors.fieldErrors>',
+  it('a known rule is looked up, not the server text', () => {
+    const e = new ApiError({ status: 400, errors: [{ field: 'name', rule: 'required', message: 'name must not be empty' }] })
+    expect(describeFailure(e, t, { locale: 'zh-CN' }).fieldErrors).toEqual({ name: '<problems.rules.required>' })
+    expect(describeFailure(e, t, { locale: 'en' }).fieldErrors).toEqual({ name: 'name must not be empty' })
+  })
+  it('uses texts by problem kind in Chinese', () => {
+    const zh = { locale: 'zh-CN' }
+    expect(describeFailure(new ApiError({ status: 403, detail: 'node 3 is outside your role or scope' }), t, zh).message).toBe(
+      '<problems.kinds.forbidden>',
     )
-    expect(describeFailure(new Error('boom'), t).message).toBe('<errors.generic>')
+    expect(describeFailure(new ApiError({ status: 409 }), t, zh).message).toBe('<problems.kinds.conflict>')
+    expect(describeFailure(new ApiError({ status: 429 }), t, zh).message).toBe('<problems.kinds.rate_limited>')
+    expect(describeFailure(new ApiError({ status: 0 }), t, zh).message).toBe('<errors.network>')
+    expect(describeFailure(new Error('boom'), t, zh).message).toBe('<errors.generic>')
+  })
+  it('keeps the server detail in English', () => {
+    const f = describeFailure(new ApiError({ status: 403, detail: 'node 3 is outside your role or scope' }), t, { locale: 'en' })
+    expect(f.message).toBe('node 3 is outside your role or scope')
+    expect(describeFailure(new ApiError({ status: 409 }), t, { locale: 'en' }).message).toBe('<problems.kinds.conflict>')
   })
   it('extraErrors keeps the fields without a form item', () => {
     expect(extraErrors({ name: 'a', code: 'b' }, ['name'])).toEqual({ code: 'b' })

@@ -48,7 +48,10 @@ describe('i18n messages', () => {
       for (const loc of ['zh-CN', 'en'] as const) {
         g.locale.value = loc
         for (const k of Object.keys(zh)) {
-          const out = g.t(k, { date: '2025-01-31', seconds: 30, name: 'N', role: 'R', place: 'P' })
+          const out = g.t(k, {
+            ...{ date: '2025-01-31', seconds: 30, name: 'N', role: 'R', place: 'P' },
+            ...{ field: 'F', message: 'M', list: 'L', n: 2, count: 3, id: 'I', min: 1, max: 9, code: 'C', kind: 'K', parent: 'P', node: 'N' },
+          })
           expect(out, `${loc}:${k}`).not.toBe(k)
           expect(out, `${loc}:${k}`).not.toMatch(/\{\w+\}/)
         }
