@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"slices"
 )
 
 // Synthetic province: a lattice of roughly square cells about 1.1 km on a side (0.01° of latitude
@@ -34,21 +35,134 @@ func SyntheticGrids(n int, seed uint64) []Item {
 	}
 	cols := int(math.Ceil(math.Sqrt(float64(n))))
 	items := make([]Item, n)
-	g := synthLattice{seed: seed}
+	g := ProvinceLattice(seed)
 	for k := range n {
-		i, j := k%cols, k/cols
-		ring := make(Ring, 0, 4+4*synthMaxSide+1)
-		ring = g.side(ring, i, j, i+1, j)     // south, west to east
-		ring = g.side(ring, i+1, j, i+1, j+1) // east, south to north
-		ring = g.side(ring, i+1, j+1, i, j+1) // north, east to west
-		ring = g.side(ring, i, j+1, i, j)     // west, north to south
-		ring = append(ring, ring[0])
-		items[k] = Item{ID: int64(k + 1), Shape: MultiPolygon{{Outer: ring}}}
+		items[k] = Item{ID: int64(k + 1), Shape: MultiPolygon{g.Cell(k%cols, k/cols)}}
 	}
 	return items
 }
 
-type synthLattice struct{ seed uint64 }
+// Lattice is a jittered lattice of grid-like cells: cell (i, j) is column i from the west, row j
+// from the south. Neighbouring cells share their sides point for point, so any set of cells tiles
+// its outline exactly. It feeds the synthetic province of the benchmarks and the demo district.
+type Lattice struct {
+	Seed       uint64
+	Lng0, Lat0 float64 // south-west corner of cell (0, 0) before jitter
+	DLng, DLat float64 // cell size in degrees
+}
+
+// ProvinceLattice is the lattice of SyntheticGrids: cells about 1.1 km square from 118.5°E 28°N.
+func ProvinceLattice(seed uint64) Lattice {
+	return Lattice{Seed: seed, Lng0: synthLng0, Lat0: synthLat0, DLng: synthDLng, DLat: synthDLat}
+}
+
+// Cell returns cell (i, j), counter-clockwise, with 12–48 distinct vertices.
+func (g Lattice) Cell(i, j int) Polygon {
+	ring := make(Ring, 0, 4+4*synthMaxSide+1)
+	ring = g.side(ring, i, j, i+1, j)     // south, west to east
+	ring = g.side(ring, i+1, j, i+1, j+1) // east, south to north
+	ring = g.side(ring, i+1, j+1, i, j+1) // north, east to west
+	ring = g.side(ring, i, j+1, i, j)     // west, north to south
+	return Polygon{Outer: append(ring, ring[0])}
+}
+
+// Inside returns a point well inside cell (i, j), offset from its centre by (du, dv) cells; the
+// point is inside for |du|, |dv| ≤ 0.2 (corners move at most 0.15 cells and side points 0.1).
+func (g Lattice) Inside(i, j int, du, dv float64) Point {
+	return g.toLngLat(float64(i)+0.5+du, float64(j)+0.5+dv)
+}
+
+// Outline returns the boundary of the union of cells (each [2]int{i, j}, duplicates ignored), as
+// one polygon per connected piece with its holes. The cells must not touch only at a corner (a
+// "pinch"): Outline reports false for such a set.
+func (g Lattice) Outline(cells [][2]int) (MultiPolygon, bool) {
+	in := make(map[[2]int]bool, len(cells))
+	for _, c := range cells {
+		in[c] = true
+	}
+	type side struct{ i0, j0, i1, j1 int }
+	next := map[[2]int]side{} // directed sides with the set on their left, by start corner
+	add := func(s side) bool {
+		k := [2]int{s.i0, s.j0}
+		if _, dup := next[k]; dup {
+			return false
+		}
+		next[k] = s
+		return true
+	}
+	for c := range in {
+		i, j := c[0], c[1]
+		ok := true
+		if !in[[2]int{i, j - 1}] {
+			ok = ok && add(side{i, j, i + 1, j})
+		}
+		if !in[[2]int{i + 1, j}] {
+			ok = ok && add(side{i + 1, j, i + 1, j + 1})
+		}
+		if !in[[2]int{i, j + 1}] {
+			ok = ok && add(side{i + 1, j + 1, i, j + 1})
+		}
+		if !in[[2]int{i - 1, j}] {
+			ok = ok && add(side{i, j + 1, i, j})
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	// Follow the sides into rings, starting from the smallest corner each time so the result does
+	// not depend on map order.
+	starts := make([][2]int, 0, len(next))
+	for k := range next {
+		starts = append(starts, k)
+	}
+	slices.SortFunc(starts, func(a, b [2]int) int {
+		if a[1] != b[1] {
+			return a[1] - b[1]
+		}
+		return a[0] - b[0]
+	})
+	var outers []Polygon
+	var holes []Ring
+	for _, st := range starts {
+		if _, left := next[st]; !left {
+			continue
+		}
+		var ring Ring
+		k := st
+		for {
+			s, ok := next[k]
+			if !ok {
+				return nil, false
+			}
+			delete(next, k)
+			ring = g.side(ring, s.i0, s.j0, s.i1, s.j1)
+			k = [2]int{s.i1, s.j1}
+			if k == st {
+				break
+			}
+		}
+		ring = append(ring, ring[0])
+		if ringArea(ring) > 0 {
+			outers = append(outers, Polygon{Outer: ring})
+		} else {
+			holes = append(holes, ring)
+		}
+	}
+	for _, h := range holes {
+		placed := false
+		for k := range outers {
+			if (Polygon{Outer: outers[k].Outer}).Contains(h[0]) {
+				outers[k].Holes = append(outers[k].Holes, h)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			return nil, false
+		}
+	}
+	return MultiPolygon(outers), true
+}
 
 // splitmix64 is the finaliser of SplitMix64: a good 64-bit mix for hashing coordinates.
 func splitmix64(x uint64) uint64 {
@@ -62,8 +176,8 @@ func splitmix64(x uint64) uint64 {
 // sharing a corner or a side derive exactly the same numbers for it.
 type rnd struct{ s uint64 }
 
-func (g synthLattice) stream(kind, i, j uint64) rnd {
-	return rnd{splitmix64(g.seed ^ splitmix64(kind<<60^i<<30^j))}
+func (g Lattice) stream(kind, i, j uint64) rnd {
+	return rnd{splitmix64(g.Seed ^ splitmix64(kind<<60^i<<30^j))}
 }
 
 func (r *rnd) next() uint64 {
@@ -75,19 +189,19 @@ func (r *rnd) next() uint64 {
 func (r *rnd) uniform() float64 { return float64(r.next()>>11)/(1<<52) - 1 }
 
 // corner returns lattice corner (i, j) in lattice units.
-func (g synthLattice) corner(i, j int) (float64, float64) {
+func (g Lattice) corner(i, j int) (float64, float64) {
 	r := g.stream(1, uint64(i), uint64(j))
 	return float64(i) + synthCornerJitter*r.uniform(), float64(j) + synthCornerJitter*r.uniform()
 }
 
-func toLngLat(u, v float64) Point {
-	return Point{synthLng0 + u*synthDLng, synthLat0 + v*synthDLat}
+func (g Lattice) toLngLat(u, v float64) Point {
+	return Point{g.Lng0 + u*g.DLng, g.Lat0 + v*g.DLat}
 }
 
 // side appends the corner (i0, j0) and the intermediate points of the side towards (i1, j1) to
 // ring. The side's points are generated in one canonical direction (from the lower-numbered
 // corner) and reversed when needed, so both neighbours get identical coordinates.
-func (g synthLattice) side(ring Ring, i0, j0, i1, j1 int) Ring {
+func (g Lattice) side(ring Ring, i0, j0, i1, j1 int) Ring {
 	reverse := i1 < i0 || j1 < j0
 	ai, aj, bi, bj := i0, j0, i1, j1
 	if reverse {
@@ -108,9 +222,9 @@ func (g synthLattice) side(ring Ring, i0, j0, i1, j1 int) Ring {
 	for k := range m {
 		t := float64(k+1) / float64(m+1)
 		o := synthSideJitter * r.uniform()
-		mid[k] = toLngLat(ax+t*dx+o*nx, ay+t*dy+o*ny)
+		mid[k] = g.toLngLat(ax+t*dx+o*nx, ay+t*dy+o*ny)
 	}
-	ring = append(ring, toLngLat(g.corner(i0, j0)))
+	ring = append(ring, g.toLngLat(g.corner(i0, j0)))
 	if reverse {
 		for k := m - 1; k >= 0; k-- {
 			ring = append(ring, mid[k])
