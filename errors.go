@@ -39,6 +39,9 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error // wrapped cause, never shown to clients
+	// Extra holds extension members of the problem document a client sees, such as an import's
+	// full report or the nearest grid to a point outside every grid.
+	Extra map[string]any
 }
 
 func (e *Error) Error() string {

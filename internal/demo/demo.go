@@ -134,23 +134,30 @@ func (g *gen) run(argon auth.Params) error {
 	district := g.node(redgrid.KindDistrict, "茅箭区", nil, "420302")
 	committee := g.party(redgrid.PartyDistrictCommittee, "中共十堰市茅箭区委员会", nil, district, "")
 	var streetNodes, communityNodes, gridNodes []redgrid.Node
+	m := &mapPlan{district: district}
 	perStreet := []int{7, 8, 7, 8}
 	ci := 0
 	for si, sname := range streets {
 		street := g.node(redgrid.KindStreet, sname, &district, "")
 		streetNodes = append(streetNodes, street)
+		ms := &mapStreet{node: street}
+		m.streets = append(m.streets, ms)
 		sc := g.party(redgrid.PartyStreetCommittee, "中共"+sname+"工作委员会", &committee, street, "")
 		for k := 0; k < perStreet[si]; k++ {
 			cname := communities[ci]
 			ci++
 			comm := g.node(redgrid.KindCommunity, cname, &street, "")
 			communityNodes = append(communityNodes, comm)
+			mc := &mapCommunity{node: comm}
+			ms.communities = append(ms.communities, mc)
 			cc := g.party(redgrid.PartyCommunityCommittee, cname+"党委", &sc, comm, "")
 			grids := 6 + g.rnd.IntN(6) // 6..11, about 250 in all
 			for gi := 0; gi < grids; gi++ {
 				gname := short(cname) + "第" + chineseNumbers[gi] + "网格"
 				grid := g.node(redgrid.KindGrid, gname, &comm, "")
 				gridNodes = append(gridNodes, grid)
+				mg := &mapGrid{node: grid}
+				mc.grids = append(mc.grids, mg)
 				branch := g.party(redgrid.PartyBranch, gname+"党支部", &cc, grid, "")
 				parent := grid
 				if gi%5 == 4 {
@@ -159,13 +166,19 @@ func (g *gen) run(argon auth.Params) error {
 				buildings := 3 + g.rnd.IntN(4)
 				for b := 1; b <= buildings; b++ {
 					bld := g.node(redgrid.KindBuilding, fmt.Sprintf("%d栋", b+gi*10), &parent, "")
+					mg.buildings = append(mg.buildings, bld)
 					if b == 1 {
 						grp := g.party(redgrid.PartyGroup, fmt.Sprintf("%s%d栋党小组", short(cname), b+gi*10), &branch, bld, "")
 						g.party(redgrid.PartyLeadHousehold, fmt.Sprintf("%s%d栋党员中心户", short(cname), b+gi*10), &grp, bld, "")
 					}
 				}
 			}
-			g.org(redgrid.OrgServiceStation, cname+"党群服务中心", comm, comm)
+			mc.station = g.org(redgrid.OrgServiceStation, cname+"党群服务中心", comm, comm)
+			for gi, mg := range mc.grids {
+				if gi%4 == 2 {
+					mg.station = g.org(redgrid.OrgServiceStation, mg.node.Name+"党群直通站", mg.node, mg.node)
+				}
+			}
 			if k%2 == 0 {
 				g.org(redgrid.OrgPropertyCompany, short(cname)+"物业服务有限公司", comm, gridNodes[len(gridNodes)-1])
 				g.org(redgrid.OrgOwnersCommittee, short(cname)+"小区业主委员会", comm, gridNodes[len(gridNodes)-1])
@@ -183,6 +196,11 @@ func (g *gen) run(argon auth.Params) error {
 			return err
 		}
 		g.party(redgrid.PartyBranch, short(c.Name)+"防汛临时党支部", &parents[0], c, "2026-10-31")
+	}
+	if g.err == nil {
+		if err := g.drawMap(m); err != nil {
+			return fmt.Errorf("demo map: %w", err)
+		}
 	}
 	var depts []redgrid.Org
 	for _, d := range departments {
