@@ -6,6 +6,9 @@
 //	redgrid migrate  [--data …] [--db DSN]
 //	redgrid district add --code 420302 --name 茅箭区 [--data …] [--db DSN]
 //	redgrid user add --username NAME --role ROLE --node-code CODE | --org-id ID [--display-name …] (password on stdin)
+//	redgrid import grids FILE.geojson|FILE.zip [--dry-run] [--crs gcj02] [--report report.json]
+//	redgrid export grids FILE.geojson [--within CODE] [--kind grid]
+//	redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
 //
 // Every flag has a REDGRID_* environment fallback (REDGRID_ADDR, REDGRID_DATA, REDGRID_DB …).
 package main
@@ -30,6 +33,7 @@ import (
 
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/api"
+	"github.com/redgrid/redgrid/internal/atlas"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/demo"
 	"github.com/redgrid/redgrid/internal/sqlstore"
@@ -52,6 +56,10 @@ usage:
   redgrid district add --code 420302 --name 茅箭区
   redgrid user add --username NAME --role ROLE (--node-code CODE | --org-id ID) [--display-name NAME]
                    (reads the password from standard input)
+  redgrid import grids FILE.geojson|FILE.zip [--dry-run] [--crs wgs84|gcj02|bd09] [--report FILE.json]
+                   (GeoJSON, or a zipped Shapefile with .shp/.dbf/.prj; all or nothing)
+  redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]
+  redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
 
 --db takes postgres://… for PostgreSQL; without it the SQLite file DATA/redgrid.db is used.
 `
@@ -66,6 +74,16 @@ type config struct {
 	gridDigits int
 	seed       uint64
 	secure     bool
+	// the grid map
+	tolerance   float64
+	nearestM    float64
+	walkM       float64
+	households  string
+	publicURL   string
+	importLimit int64
+	tileURL     string
+	tileAttr    string
+	geoRefresh  time.Duration
 }
 
 func env(name, def string) string {
@@ -88,7 +106,46 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
 	gd, _ := strconv.Atoi(env("REDGRID_GRID_DIGITS", "2"))
 	fs.IntVar(&c.gridDigits, "grid-digits", gd, "digits of the grid sequence: 2 (14-digit grid codes) or 3 (15-digit)")
 	fs.BoolVar(&c.secure, "secure-cookies", env("REDGRID_SECURE_COOKIES", "") == "true", "mark cookies Secure (serve behind HTTPS)")
+	tol, _ := strconv.ParseFloat(env("REDGRID_TOLERANCE_M2", "1"), 64)
+	fs.Float64Var(&c.tolerance, "tolerance", tol, "grid overlaps and gaps up to this many m² are ignored")
+	near, _ := strconv.ParseFloat(env("REDGRID_NEAREST_M", "500"), 64)
+	fs.Float64Var(&c.nearestM, "nearest-m", near, "a point outside every grid is offered the nearest grid within this many metres")
+	walk, _ := strconv.ParseFloat(env("REDGRID_WALK_M", "1000"), 64)
+	fs.Float64Var(&c.walkM, "walk-m", walk, "walking distance of the service circle, metres")
+	fs.StringVar(&c.households, "households", env("REDGRID_HOUSEHOLDS", "300-500"), "configured range of households per grid, MIN-MAX")
+	fs.StringVar(&c.publicURL, "public-url", env("REDGRID_PUBLIC_URL", ""), "address residents reach the UI at, for grid QR codes (default: from the request)")
+	il, _ := strconv.ParseInt(env("REDGRID_IMPORT_LIMIT", "67108864"), 10, 64)
+	fs.Int64Var(&c.importLimit, "import-limit", il, "largest accepted boundary import in bytes")
+	fs.StringVar(&c.tileURL, "tile-url", env("REDGRID_TILE_URL", ""), "map tile URL template for the UI, e.g. https://t0.tianditu.gov.cn/vec_w/wmts?…&tk=KEY (default: no tiles)")
+	gr, _ := time.ParseDuration(env("REDGRID_GEO_REFRESH", "2s"))
+	fs.DurationVar(&c.geoRefresh, "geo-refresh", gr, "how often a server looks for boundary changes made by other servers")
+	fs.StringVar(&c.tileAttr, "tile-attribution", env("REDGRID_TILE_ATTRIBUTION", ""), "attribution text shown with the tiles")
 	return fs, c
+}
+
+// atlasOptions reads the grid map settings.
+func (c *config) atlasOptions() (atlas.Options, error) {
+	o := atlas.Options{Tolerance: c.tolerance, NearestMetres: c.nearestM, WalkMetres: c.walkM, Refresh: c.geoRefresh}
+	if c.geoRefresh < 0 {
+		return o, errors.New("--geo-refresh must not be negative")
+	}
+	lo, hi, ok := strings.Cut(c.households, "-")
+	min, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	max, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || min < 0 || max < min {
+		return o, errors.New("--households must be MIN-MAX, e.g. 300-500")
+	}
+	o.HouseholdsMin, o.HouseholdsMax = min, max
+	if !(c.tolerance >= 0) || !(c.nearestM >= 0) || !(c.walkM > 0) {
+		return o, errors.New("--tolerance and --nearest-m must not be negative, --walk-m must be positive")
+	}
+	if c.tolerance == 0 {
+		o.Tolerance = -1 // report every overlap and gap
+	}
+	if c.nearestM == 0 {
+		o.NearestMetres = -1
+	}
+	return o, nil
 }
 
 func (c *config) dsn() string {
@@ -152,6 +209,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return districtCmd(ctx, args, stdout, stderr)
 	case "user":
 		return userCmd(ctx, args, stdin, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args, stdout, stderr)
+	case "bench":
+		return benchCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -190,7 +253,16 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 			fmt.Fprintf(stdout, "demo database already filled (%s); logins: admin, leader1, street1, community1, community2, grid1, gridleader1, dept1, resident1 … password %s\n", c.dsn(), demo.Password)
 		}
 	}
-	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure}, nil, web.Handler(), nil)
+	ao, err := c.atlasOptions()
+	if err != nil {
+		return err
+	}
+	at := atlas.New(s, ao, log)
+	if err := at.Refresh(ctx); err != nil {
+		return err
+	}
+	go at.Run(ctx)
+	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr}, nil, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/redgrid/redgrid/geo"
+	"github.com/redgrid/redgrid/geo/geoio"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/redgridtest"
 	"github.com/redgrid/redgrid/internal/sqlstore"
@@ -50,5 +54,71 @@ func TestFirstAdminFromTheCommandLine(t *testing.T) {
 	}
 	if err := call("", "frobnicate"); err == nil {
 		t.Error("an unknown command was accepted")
+	}
+}
+
+func TestImportExportAndBenchFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	call := func(args ...string) error {
+		out.Reset()
+		errb.Reset()
+		return run(ctx, append(args, "--data", dir), strings.NewReader(""), &out, &errb)
+	}
+	if err := call("district", "add", "--code", "420302", "--name", "茅箭区"); err != nil {
+		t.Fatal(err)
+	}
+	// A district outline and one street without a node: the district's boundary is imported,
+	// the unknown street is reported and nothing is written.
+	lat := geo.Lattice{Seed: 2, Lng0: 110.76, Lat0: 32.58, DLng: 0.0043, DLat: 0.0036}
+	district, _ := lat.Outline([][2]int{{0, 0}, {1, 0}})
+	file := filepath.Join(dir, "district.geojson")
+	write := func(feats ...geoio.OutFeature) {
+		t.Helper()
+		f, err := os.Create(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := geoio.WriteGeoJSON(f, feats); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	write(geoio.OutFeature{Shape: district, Props: map[string]any{"code": "420302", "name": "茅箭区"}},
+		geoio.OutFeature{Shape: geo.MultiPolygon{lat.Cell(0, 0)}, Props: map[string]any{"code": "420302009", "parent_code": "420302", "name": "新街道"}})
+	report := filepath.Join(dir, "report.json")
+	if err := call("import", "grids", file, "--report", report); err == nil || !strings.Contains(out.String(), "parent_kind") {
+		t.Fatalf("an import creating a street was accepted: %v\n%s", err, out.String())
+	}
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), `"valid": false`) {
+		t.Fatalf("report: %v %s", err, b)
+	}
+	write(geoio.OutFeature{Shape: district, Props: map[string]any{"code": "420302", "name": "茅箭区"}})
+	if err := call("import", "grids", file, "--dry-run"); err != nil || !strings.Contains(out.String(), "dry run: valid") {
+		t.Fatalf("dry run: %v\n%s", err, out.String())
+	}
+	if err := call("import", "grids", file); err != nil || !strings.Contains(out.String(), "written: geo revision 1") {
+		t.Fatalf("import: %v\n%s", err, out.String())
+	}
+	exported := filepath.Join(dir, "out.geojson")
+	if err := call("export", "grids", exported, "--kind", "district"); err != nil || !strings.Contains(out.String(), "1 boundaries") {
+		t.Fatalf("export: %v\n%s", err, out.String())
+	}
+	b, _ := os.ReadFile(exported)
+	feats, err := geoio.ReadGeoJSON(bytes.NewReader(b), geoio.Options{})
+	if err != nil || len(feats) != 1 || feats[0].Code != "420302" {
+		t.Fatalf("exported %v %+v", err, feats)
+	}
+	if err := call("bench", "locate", "--polygons", "300", "--lookups", "20000"); err != nil {
+		t.Fatalf("bench: %v %s", err, errb.String())
+	}
+	last := strings.TrimSpace(out.String())
+	last = last[strings.LastIndex(last, "\n")+1:]
+	if !regexp.MustCompile(`^locate: \d+ lookups/s, p99 \d+\.\d\d µs, build \d+\.\d\d s, \d+ MB$`).MatchString(last) {
+		t.Fatalf("bench output %q", last)
+	}
+	if err := call("bench", "locate", "--polygons", "0"); err == nil {
+		t.Error("zero polygons accepted")
 	}
 }

@@ -113,6 +113,8 @@ func (ev *env) digest() string {
 		"SELECT COUNT(*), COALESCE(SUM(id), 0) FROM grants",
 		"SELECT COUNT(*), COALESCE(SUM(org_id + node_id), 0) FROM org_nodes",
 		"SELECT COUNT(*), 0 FROM tree_history",
+		"SELECT COUNT(*), COALESCE(SUM(vertices), 0) FROM boundaries",
+		"SELECT revision, 0 FROM geo_revision",
 	} {
 		var a, b int64
 		if err := ev.store.DB().QueryRow(q).Scan(&a, &b); err != nil {

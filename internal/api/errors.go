@@ -18,6 +18,30 @@ type Problem struct {
 	Instance  string               `json:"instance,omitempty"`
 	RequestID string               `json:"request_id,omitempty"`
 	Errors    []redgrid.FieldError `json:"errors,omitempty"`
+	// Extra holds extension members (RFC 9457 §3.2), written beside the standard ones.
+	Extra map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the standard members and then the extension members; an extension never
+// replaces a standard member.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extra) == 0 {
+		return b, err
+	}
+	m := map[string]any{}
+	for k, v := range p.Extra {
+		m[k] = v
+	}
+	var std map[string]json.RawMessage
+	if err := json.Unmarshal(b, &std); err != nil {
+		return nil, err
+	}
+	for k, v := range std {
+		m[k] = v
+	}
+	return json.Marshal(m)
 }
 
 var kindStatus = map[redgrid.Kind]int{
@@ -61,6 +85,7 @@ func problemFor(err error, instance, requestID string) Problem {
 		kind = re.Kind
 		p.Detail = re.Message
 		p.Errors = re.Fields
+		p.Extra = re.Extra
 	}
 	p.Status = statusOf(kind)
 	p.Type = "urn:redgrid:problem:" + string(kind)
@@ -68,6 +93,7 @@ func problemFor(err error, instance, requestID string) Problem {
 	if kind == redgrid.KindInternal {
 		p.Detail = "an internal error occurred; quote the request id when reporting it"
 		p.Errors = nil
+		p.Extra = nil
 	}
 	return p
 }

@@ -276,12 +276,21 @@ func TestOpenAPIWellFormed(t *testing.T) {
 		// Request bodies: the server refuses unknown fields, so must the schema.
 		if rb, ok := derefOpenAPI(doc, o.Op["requestBody"]).(map[string]any); ok {
 			content, _ := rb["content"].(map[string]any)
-			mt, _ := content["application/json"].(map[string]any)
-			schema, _ := derefOpenAPI(doc, mt["schema"]).(map[string]any)
-			if schema == nil {
-				t.Errorf("%s: request body has no application/json schema", o)
-			} else if schema["additionalProperties"] != false {
-				t.Errorf("%s: request body schema does not say additionalProperties: false", o)
+			if mt, isJSON := content["application/json"].(map[string]any); isJSON || len(content) == 0 {
+				schema, _ := derefOpenAPI(doc, mt["schema"]).(map[string]any)
+				if schema == nil {
+					t.Errorf("%s: request body has no application/json schema", o)
+				} else if schema["additionalProperties"] != false {
+					t.Errorf("%s: request body schema does not say additionalProperties: false", o)
+				}
+			} else {
+				// Files (GeoJSON, zipped Shapefiles) are described by their media types.
+				for name, v := range content {
+					mt, _ := v.(map[string]any)
+					if schema, _ := derefOpenAPI(doc, mt["schema"]).(map[string]any); schema == nil {
+						t.Errorf("%s: request body %s has no schema", o, name)
+					}
+				}
 			}
 		}
 	}

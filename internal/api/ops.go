@@ -32,7 +32,7 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	// A known path with the wrong method is 405 with Allow, not 404.
-	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		if m == r.Method {
 			continue
 		}

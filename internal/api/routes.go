@@ -52,6 +52,17 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/audit", s.authed(s.getAudit)},
 
+		{"GET", "/api/v1/locate", s.authed(s.locate)},
+		{"POST", "/api/v1/grids/import", s.authed(s.importGrids)},
+		{"GET", "/api/v1/grids.geojson", s.authed(s.exportGrids)},
+		{"GET", "/api/v1/coverage", s.authed(s.coverage)},
+		{"PUT", "/api/v1/nodes/{id}/place", s.authed(s.putNodePlace)},
+		{"PUT", "/api/v1/orgs/{id}/place", s.authed(s.putOrgPlace)},
+		{"GET", "/api/v1/nodes/{id}/qr.svg", s.authed(s.gridQR)},
+		{"GET", "/api/v1/nodes/{id}/qr-sheet", s.authed(s.qrSheet)},
+		{"GET", "/api/v1/public/grids/{code}", s.handle(s.publicGrid)},
+		{"GET", "/api/v1/ui-config", s.handle(s.uiConfig)},
+
 		// Anything else under /api is a 404 problem, not the UI's index page.
 		{"", "/api/", s.handle(s.notFound)},
 	}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/atlas"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 )
@@ -38,6 +39,18 @@ type Config struct {
 	Argon          auth.Params
 	// TrustProxy takes the client address from X-Forwarded-For (only behind a trusted proxy).
 	TrustProxy bool
+	// ImportLimit bounds the body of a boundary import (GeoJSON or zipped Shapefile); default
+	// 64 MiB.
+	ImportLimit int64
+	// PublicURL is the address residents reach the UI at, for the links in grid QR codes
+	// (default: the scheme and host of the request).
+	PublicURL string
+	// Atlas is the grid map; nil makes one with default options, built at once.
+	Atlas *atlas.Atlas
+	// TileURL is an optional map tile template for the UI (e.g. Tianditu with its key, or OSM);
+	// empty draws the grids on a blank background, which needs no tile server.
+	TileURL         string
+	TileAttribution string
 }
 
 func (c *Config) defaults() {
@@ -56,6 +69,9 @@ func (c *Config) defaults() {
 	if c.LoginPerMinute <= 0 {
 		c.LoginPerMinute = 20
 	}
+	if c.ImportLimit <= 0 {
+		c.ImportLimit = 64 << 20
+	}
 	if c.Argon.Memory == 0 {
 		c.Argon = auth.DefaultParams
 	}
@@ -67,6 +83,7 @@ func (c *Config) defaults() {
 // in the database is the one that holds across servers).
 type Server struct {
 	store    *sqlstore.Store
+	atlas    *atlas.Atlas
 	log      *slog.Logger
 	cfg      Config
 	now      func() time.Time
@@ -90,7 +107,13 @@ func New(store *sqlstore.Store, log *slog.Logger, cfg Config, now func() time.Ti
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, log: log, cfg: cfg, now: now, ui: ui, limits: map[string]*rate.Limiter{}}
+	s := &Server{store: store, log: log, cfg: cfg, now: now, ui: ui, limits: map[string]*rate.Limiter{}, atlas: cfg.Atlas}
+	if s.atlas == nil {
+		s.atlas = atlas.New(store, atlas.Options{}, log)
+		if err := s.atlas.Refresh(context.Background()); err != nil {
+			log.Warn("grid index not built; it is retried on the next import", "err", err)
+		}
+	}
 	s.dummy, _ = auth.Hash("redgrid-dummy-password", cfg.Argon)
 	if reg == nil {
 		reg = prometheus.NewRegistry()

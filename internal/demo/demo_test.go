@@ -2,9 +2,13 @@ package demo_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/geo"
+	"github.com/redgrid/redgrid/internal/atlas"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/demo"
 	"github.com/redgrid/redgrid/internal/redgridtest"
@@ -80,5 +84,65 @@ func TestDemoIsDeterministic(t *testing.T) {
 	}
 	if sums[0] != sums[1] {
 		t.Error("the same seed gave two different districts")
+	}
+}
+
+// The demo map passes the import's own checks: every level tiles its parent without gap or
+// overlap, every grid has a boundary, and every building lies in its own grid.
+func TestDemoMap(t *testing.T) {
+	ctx := context.Background()
+	s := redgridtest.Engines()[0].Open(t, sqlstore.Options{})
+	if _, err := demo.Generate(ctx, s, 7, auth.TestParams); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Boundaries(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byParent := map[int64][]geo.Item{}
+	shape := map[int64]geo.MultiPolygon{}
+	grids := 0
+	for _, b := range all {
+		shape[b.NodeID] = b.Shape
+		if b.ParentID != nil {
+			byParent[*b.ParentID] = append(byParent[*b.ParentID], geo.Item{ID: b.NodeID, Shape: b.Shape})
+		}
+		if b.Kind == redgrid.KindGrid {
+			grids++
+		}
+	}
+	counts, _ := s.NodeCount(ctx)
+	if grids != counts[redgrid.KindGrid] || len(all) != 1+4+30+grids {
+		t.Fatalf("%d boundaries, %d of grids; the district has %v", len(all), grids, counts)
+	}
+	for parent, kids := range byParent {
+		cov := geo.CheckCoverage(shape[parent], kids, geo.CoverageOptions{Tolerance: -1})
+		if len(cov.Problems) != 0 {
+			t.Fatalf("children of node %d: %+v", parent, cov.Problems[0])
+		}
+	}
+	a := atlas.New(s, atlas.Options{}, slog.New(slog.DiscardHandler))
+	if err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dist, _ := s.NodeByCode(ctx, "420302")
+	blds, err := s.BuildingPlaces(ctx, dist.Path)
+	if err != nil || len(blds) != counts[redgrid.KindBuilding] {
+		t.Fatalf("%d placed buildings of %d: %v", len(blds), counts[redgrid.KindBuilding], err)
+	}
+	for _, b := range blds {
+		g, ok := a.Locate(geo.Point{Lng: b.Lng, Lat: b.Lat})
+		if !ok || !strings.HasPrefix(b.Path, g.Path) {
+			t.Fatalf("building %s at %v located in %+v", b.Path, b, g)
+		}
+	}
+	fig, err := a.Figures(ctx, dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fig.Figures {
+		if f.Denominator == 0 || f.Value <= 0 || f.Value > 1 {
+			t.Errorf("figure %s = %v (%v/%v)", f.Key, f.Value, f.Numerator, f.Denominator)
+		}
 	}
 }

@@ -110,6 +110,8 @@ func (g *gen) drawMap(m *mapPlan) error {
 	// Buildings inside their grid cells, with 40–130 households each; stations near the middle
 	// of their community's or grid's cell.
 	offsets := [][2]float64{{-0.15, 0.15}, {0.1, 0.12}, {-0.12, -0.1}, {0.14, -0.14}, {0, 0.02}, {0.15, 0}}
+	var nodes []sqlstore.NodePlace
+	var orgs []sqlstore.OrgPlace
 	for _, st := range m.streets {
 		for _, c := range st.communities {
 			for _, mg := range c.grids {
@@ -117,23 +119,17 @@ func (g *gen) drawMap(m *mapPlan) error {
 					o := offsets[b%len(offsets)]
 					p := lat.Inside(mg.cell[0], mg.cell[1], o[0], o[1])
 					hh := 40 + rnd.IntN(91)
-					if err := g.s.SetNodePlace(g.ctx, bld.ID, &p.Lng, &p.Lat, &hh); err != nil {
-						return err
-					}
+					nodes = append(nodes, sqlstore.NodePlace{NodeID: bld.ID, Lng: &p.Lng, Lat: &p.Lat, Households: &hh})
 				}
 				if mg.station.ID != 0 {
 					p := lat.Inside(mg.cell[0], mg.cell[1], 0.05, -0.05)
-					if err := g.s.SetOrgPlace(g.ctx, mg.station.ID, p.Lng, p.Lat); err != nil {
-						return err
-					}
+					orgs = append(orgs, sqlstore.OrgPlace{OrgID: mg.station.ID, Lng: p.Lng, Lat: p.Lat})
 				}
 			}
 			mid := c.grids[len(c.grids)/2].cell
 			p := lat.Inside(mid[0], mid[1], -0.05, 0.05)
-			if err := g.s.SetOrgPlace(g.ctx, c.station.ID, p.Lng, p.Lat); err != nil {
-				return err
-			}
+			orgs = append(orgs, sqlstore.OrgPlace{OrgID: c.station.ID, Lng: p.Lng, Lat: p.Lat})
 		}
 	}
-	return nil
+	return g.s.SetPlaces(g.ctx, nodes, orgs)
 }

@@ -217,53 +217,93 @@ type Place struct {
 	Households int
 }
 
-// SetNodePlace records a node's position and, for a building, its declared number of households
-// (nil leaves them unset). It is part of the history of the node.
-func (s *Store) SetNodePlace(ctx context.Context, id int64, lng, lat *float64, households *int) error {
-	if (lng == nil) != (lat == nil) {
+// NodePlace is a node's position and, for a building, its declared number of households (nil
+// leaves them unset).
+type NodePlace struct {
+	NodeID     int64
+	Lng, Lat   *float64
+	Households *int
+}
+
+// OrgPlace is where an organisation (a service station) is.
+type OrgPlace struct {
+	OrgID    int64
+	Lng, Lat float64
+}
+
+func (p NodePlace) check() error {
+	if (p.Lng == nil) != (p.Lat == nil) {
 		return redgrid.Invalid("lat", "pair", "a position needs both lng and lat")
 	}
-	if lng != nil {
-		if err := geo.CheckCoordinate(*lng, *lat); err != nil {
+	if p.Lng != nil {
+		if err := geo.CheckCoordinate(*p.Lng, *p.Lat); err != nil {
 			return redgrid.Invalid("lng", "range", "longitude must be in [-180, 180] and latitude in [-90, 90]")
 		}
 	}
-	if households != nil && (*households < 0 || *households > 100000) {
+	if p.Households != nil && (*p.Households < 0 || *p.Households > 100000) {
 		return redgrid.Invalid("households", "range", "households must be between 0 and 100000")
 	}
-	return s.write(ctx, func(t *tx) error {
-		if _, err := t.lockNode(id); err != nil {
-			return err
-		}
-		if _, err := t.exec("UPDATE nodes SET lng = ?, lat = ?, households = ?, version = version + 1, updated_at = ? WHERE id = ?", lng, lat, households, s.now().UTC(), id); err != nil {
-			return err
-		}
-		detail := map[string]any{"lng": lng, "lat": lat, "households": households}
-		if err := t.history("node", id, "place", map[string]any{}, detail); err != nil {
-			return err
-		}
-		return t.audit("node.place", "node:"+strconv.FormatInt(id, 10), detail)
-	})
+	return nil
+}
+
+// SetNodePlace records a node's position and, for a building, its declared number of households.
+// It is part of the node's history.
+func (s *Store) SetNodePlace(ctx context.Context, id int64, lng, lat *float64, households *int) error {
+	return s.SetPlaces(ctx, []NodePlace{{id, lng, lat, households}}, nil)
 }
 
 // SetOrgPlace records where an organisation (a service station) is.
 func (s *Store) SetOrgPlace(ctx context.Context, id int64, lng, lat float64) error {
-	if err := geo.CheckCoordinate(lng, lat); err != nil {
-		return redgrid.Invalid("lng", "range", "longitude must be in [-180, 180] and latitude in [-90, 90]")
+	return s.SetPlaces(ctx, nil, []OrgPlace{{id, lng, lat}})
+}
+
+// SetPlaces records positions of nodes and organisations in one transaction, each change in the
+// entity's history and the audit log.
+func (s *Store) SetPlaces(ctx context.Context, nodes []NodePlace, orgs []OrgPlace) error {
+	for _, p := range nodes {
+		if err := p.check(); err != nil {
+			return err
+		}
+	}
+	for _, o := range orgs {
+		if err := geo.CheckCoordinate(o.Lng, o.Lat); err != nil {
+			return redgrid.Invalid("lng", "range", "longitude must be in [-180, 180] and latitude in [-90, 90]")
+		}
 	}
 	return s.write(ctx, func(t *tx) error {
-		res, err := t.exec("UPDATE orgs SET lng = ?, lat = ?, version = version + 1, updated_at = ? WHERE id = ?", lng, lat, s.now().UTC(), id)
-		if err != nil {
-			return err
+		now := s.now().UTC()
+		for _, p := range nodes {
+			if _, err := t.lockNode(p.NodeID); err != nil {
+				return err
+			}
+			if _, err := t.exec("UPDATE nodes SET lng = ?, lat = ?, households = ?, version = version + 1, updated_at = ? WHERE id = ?", p.Lng, p.Lat, p.Households, now, p.NodeID); err != nil {
+				return err
+			}
+			detail := map[string]any{"lng": p.Lng, "lat": p.Lat, "households": p.Households}
+			if err := t.history("node", p.NodeID, "place", map[string]any{}, detail); err != nil {
+				return err
+			}
+			if err := t.audit("node.place", "node:"+strconv.FormatInt(p.NodeID, 10), detail); err != nil {
+				return err
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return redgrid.Errorf(redgrid.KindNotFound, "organisation %d not found", id)
+		for _, o := range orgs {
+			res, err := t.exec("UPDATE orgs SET lng = ?, lat = ?, version = version + 1, updated_at = ? WHERE id = ?", o.Lng, o.Lat, now, o.OrgID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return redgrid.Errorf(redgrid.KindNotFound, "organisation %d not found", o.OrgID)
+			}
+			detail := map[string]any{"lng": o.Lng, "lat": o.Lat}
+			if err := t.history("org", o.OrgID, "place", map[string]any{}, detail); err != nil {
+				return err
+			}
+			if err := t.audit("org.place", "org:"+strconv.FormatInt(o.OrgID, 10), detail); err != nil {
+				return err
+			}
 		}
-		detail := map[string]any{"lng": lng, "lat": lat}
-		if err := t.history("org", id, "place", map[string]any{}, detail); err != nil {
-			return err
-		}
-		return t.audit("org.place", "org:"+strconv.FormatInt(id, 10), detail)
+		return nil
 	})
 }
 
