@@ -39,12 +39,18 @@ test-e2e: ui build
 	cd web && REDGRID_BIN=$(abspath $(BIN)) npm run e2e
 
 ## bench: the benchmarks named in the issues
-bench:
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./$(BIN) bench locate --polygons 100000
 
 ## fuzz: a short run of every fuzz target
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/api/
+	$(GO) test -run '^$$' -fuzz FuzzHTTP -fuzztime 30s ./internal/api/
+	$(GO) test -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime 30s ./geo/geoio/
+	$(GO) test -run '^$$' -fuzz FuzzReadShapefileZip -fuzztime 30s ./geo/geoio/
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 30s ./geo/
+	$(GO) test -run '^$$' -fuzz FuzzIndexAgrees -fuzztime 30s ./geo/
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"

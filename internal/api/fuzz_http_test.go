@@ -40,6 +40,13 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/orgs", "q=\x00&kind=department", ""},
 		{"POST /api/v1/auth/login", "", "{\"username\":\"\\u0000\",\"password\":\"x\"}"},
 		{"POST /api/v1/users", "", `{"username":"ab","display_name":"x","password":"12345678","roles":[{"role":"resident","node_id":99999999999}]}`},
+		{"GET /api/v1/locate", "lng=110.76&lat=32.58&crs=gcj02", ""},
+		{"GET /api/v1/grids.geojson", "within=1&kind=community&crs=bd09", ""},
+		{"GET /api/v1/coverage", "node=1", ""},
+		{"PUT /api/v1/nodes/10/place", "", `{"lng":110.7,"lat":32.5,"households":12}`},
+		{"GET /api/v1/public/grids/42030200100101", "", ""},
+		{"POST /api/v1/grids/import", "dry_run=true", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"42030200100101","name":"\u0000"},"geometry":{"type":"Polygon","coordinates":[[[110,32],[110.01,32],[110.01,32.01],[110,32]]]}}]}`},
+		{"POST /api/v1/grids/import", "", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"parent_code":"420302001001","name":"新"},"geometry":{"type":"MultiPolygon","coordinates":[[[[110,32],[110.01,32],[110.01,32.01],[110,32]]]]}}]}`},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
 	}

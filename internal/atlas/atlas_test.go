@@ -344,3 +344,19 @@ func TestFigures(t *testing.T) {
 		}
 	})
 }
+
+func TestReadingOrder(t *testing.T) {
+	// Rows from north to south, west to east in each row; degenerate shapes (NaN centroids) still
+	// get a place instead of stalling the numbering.
+	var shapes []geo.MultiPolygon
+	for _, c := range [][2]int{{1, 0}, {0, 1}, {1, 1}, {0, 0}} {
+		shapes = append(shapes, cell(c[0], c[1]))
+	}
+	if got := atlas.ReadingOrder(shapes); !slices.Equal(got, []int{1, 2, 3, 0}) {
+		t.Fatalf("order %v", got)
+	}
+	shapes = append(shapes, geo.MultiPolygon{{Outer: geo.Ring{}}}, nil)
+	if got := atlas.ReadingOrder(shapes); len(got) != 6 {
+		t.Fatalf("order with degenerate shapes %v", got)
+	}
+}

@@ -419,7 +419,7 @@ func ReadingOrder(shapes []geo.MultiPolygon) []int {
 	var out []int
 	for start := 0; start < len(cs); {
 		top := cs[start].p.Lat
-		end := start
+		end := start + 1 // a row holds at least its first shape, even for NaN centroids
 		for end < len(cs) && top-cs[end].p.Lat <= half {
 			end++
 		}
