@@ -201,3 +201,44 @@ func BenchmarkCoverage50(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidateProvince validates 100,000 grid polygons and checks, community by community
+// (blocks of 10×5 grids), that they tile their community: the "validation of all 100,000" figure.
+// Run it once: go test -run '^$' -bench ValidateProvince -benchtime 1x ./geo/
+func BenchmarkValidateProvince(b *testing.B) {
+	const cols, rows, bw, bh = 320, 320, 10, 5 // 102,400 grids in 2,048 communities
+	g := ProvinceLattice(1)
+	type community struct {
+		outline MultiPolygon
+		items   []Item
+	}
+	var comms []community
+	for j0 := 0; j0 < rows; j0 += bh {
+		for i0 := 0; i0 < cols; i0 += bw {
+			var c community
+			var cells [][2]int
+			for j := j0; j < j0+bh; j++ {
+				for i := i0; i < i0+bw; i++ {
+					cells = append(cells, [2]int{i, j})
+					c.items = append(c.items, Item{ID: int64(len(c.items)), Shape: MultiPolygon{g.Cell(i, j)}})
+				}
+			}
+			c.outline, _ = g.Outline(cells)
+			comms = append(comms, c)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, c := range comms {
+			for _, it := range c.items {
+				if err := it.Shape.Validate(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if cov := CheckCoverage(c.outline, c.items, CoverageOptions{}); len(cov.Problems) != 0 {
+				b.Fatal(cov.Problems)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(comms)*bw*bh), "grids")
+}
