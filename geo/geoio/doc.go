@@ -40,10 +40,10 @@
 // — a CGCS2000 or Xian 1980 Gauss-Kruger zone, Web Mercator — is rejected, because reprojecting
 // is the GIS department's job and its parameters are theirs to get right; so are the Beijing 1954
 // and Xian 1980 datums, which need a datum transformation. A GeoJSON file may name EPSG:4326,
-// OGC CRS84 or EPSG:4490 in the legacy crs member and nothing else; without one its coordinates
-// are taken to be in Options.CRS, and GCJ-02 (Amap, Tencent) or BD-09 (Baidu) coordinates are
-// converted to WGS-84 with geo.ToWGS84. Each feature is then validated with
-// geo.MultiPolygon.ValidateWith.
+// OGC CRS84 or EPSG:4490 in the legacy crs member and nothing else. Coordinates that the caller
+// says (Options.CRS) are GCJ-02 (Amap, Tencent) or BD-09 (Baidu) are converted to WGS-84 with
+// geo.ToWGS84, whatever the file's label says: no file format can name those offsets, and tools
+// label such data WGS 84. Each feature is then validated with geo.MultiPolygon.ValidateWith.
 //
 // # Errors
 //

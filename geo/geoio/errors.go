@@ -42,6 +42,7 @@ const (
 	RuleSelfIntersection = "self_intersection" // rings that cross or touch themselves or each other
 	RuleHoleOutside      = "hole_outside"      // a hole outside its outer ring; in a Shapefile, a hole inside no outer ring
 	RuleTooManyVertices  = "too_many_vertices" // more than Options.MaxVertices points in one feature
+	RuleTooManyRings     = "too_many_rings"    // more than MaxRings rings (outer rings and holes) in one feature
 	RuleRequired         = "required"          // a member GeoJSON requires is missing (geometry, coordinates)
 	RuleText             = "text"              // a control character or U+FFFD in a name or code
 	RuleInteger          = "integer"           // a numeric code that is not a whole number below 2^53
@@ -199,8 +200,6 @@ func (c *collector) file(field, rule string, err error) {
 		c.errs.File = &FeatureError{Index: -1, Field: field, Rule: rule, Err: err}
 	}
 }
-
-func (c *collector) fileErr() bool { return c.errs.File != nil }
 
 func (c *collector) failed() bool {
 	return c.errs.File != nil || len(c.errs.Features) > 0 || c.errs.Omitted > 0

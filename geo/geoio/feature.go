@@ -28,14 +28,20 @@ type Options struct {
 	// MaxVertices bounds the points of one feature (all rings, closing points included).
 	// 0 means geo.DefaultMaxVertices; negative means no bound.
 	MaxVertices int
-	// CRS is the coordinate system of a GeoJSON file that does not name one (0 means WGS84).
-	// GCJ02 and BD09 coordinates are converted to WGS-84 with geo.ToWGS84. Files that name
-	// their coordinate system (a GeoJSON crs member, a Shapefile's .prj) are read as that.
+	// CRS is the coordinate system of the coordinates (0 means WGS84; CGCS2000 is the same).
+	// GCJ02 and BD09 coordinates are converted to WGS-84 with geo.ToWGS84. A file's own
+	// declaration (a GeoJSON crs member, a Shapefile's .prj) can only say WGS 84 or CGCS2000 —
+	// there are no codes for the Chinese offsets, and tools label offset data WGS 84 — so it is
+	// checked (anything else is an error) but does not override a GCJ02 or BD09 given here.
 	CRS geo.CRS
 }
 
 // DefaultMaxFeatures is the MaxFeatures used when Options.MaxFeatures is 0.
 const DefaultMaxFeatures = 100_000
+
+// MaxRings bounds the rings (outer rings and holes together) of one feature. A grid has a few;
+// the bound keeps validation, whose hole checks are quadratic in the number of holes, fast.
+const MaxRings = 1000
 
 func (o Options) maxFeatures() int {
 	if o.MaxFeatures == 0 {
@@ -99,17 +105,6 @@ func classifyKey(k string) (attr, int) {
 	return attrNone, 0
 }
 
-// canonicalField names a missing property in error fields.
-func canonicalField(a attr) string {
-	switch a {
-	case attrName:
-		return "properties.name"
-	case attrCode:
-		return "properties.code"
-	}
-	return "properties.parent_code"
-}
-
 // attrCandidate is a value offered for Name, Code or ParentCode.
 type attrCandidate struct {
 	key     string
@@ -127,7 +122,7 @@ type attrSet struct {
 func (s *attrSet) offer(a attr, c attrCandidate) { s.cands[a] = append(s.cands[a], c) }
 
 // resolve picks the preferred non-empty candidate for each field, moves the others into props
-// and reports the problems (missing name or code, bad text) through add.
+// and reports the problems of the chosen values (bad text, bad numeric codes) through add.
 func (s *attrSet) resolve(f *Feature, props map[string]string, add func(*FeatureError)) {
 	for _, a := range []attr{attrName, attrCode, attrParent} {
 		best := -1
@@ -166,14 +161,6 @@ func (s *attrSet) resolve(f *Feature, props map[string]string, add func(*Feature
 		}
 		setAttr(f, a, v)
 	}
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strconv.Quote(s)
-	}
-	return out
 }
 
 func setAttr(f *Feature, a attr, v string) {
@@ -278,7 +265,7 @@ func allZeros(s string) bool {
 // rangeError describes a point that is not a longitude/latitude, guessing at the usual cause.
 func rangeError(p geo.Point) error {
 	msg := fmt.Sprintf("(%v, %v) is not a longitude in [-180, 180] and latitude in [-90, 90]", p.Lng, p.Lat)
-	if math.Abs(p.Lng) > 1000 || math.Abs(p.Lat) > 1000 {
+	if (math.Abs(p.Lng) > 1000 || math.Abs(p.Lat) > 1000) && !math.IsInf(p.Lng, 0) && !math.IsInf(p.Lat, 0) {
 		msg += "; the numbers look like projected coordinates in metres: export in geographic CGCS2000 or WGS 84 (longitude/latitude in degrees)"
 	}
 	return errors.New(msg)

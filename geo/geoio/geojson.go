@@ -38,9 +38,6 @@ func ReadGeoJSON(r io.Reader, o Options) ([]Feature, error) {
 		}
 		return nil, p.c.result()
 	}
-	if p.fileCRS {
-		crs = geo.WGS84 // the file names EPSG:4326, CRS84 or EPSG:4490
-	}
 	out := make([]Feature, 0, len(p.feats))
 	for _, f := range p.feats {
 		if feat, ok := p.finish(f, crs); ok {
@@ -58,17 +55,16 @@ type gjParser struct {
 	maxV, maxF int
 	c          collector
 	feats      []*gjFeature
-	fileCRS    bool // the file has a crs member naming a supported system
 }
 
-// gjFeature is a feature as read, before the coordinate system is known.
+// gjFeature is a feature as read. finish turns it into a Feature once the whole text has proved
+// well-formed.
 type gjFeature struct {
 	index     int
 	notObject bool
 	hasType   bool
 	typ       string
 	geom      gjGeometry
-	hasProps  bool
 	props     map[string]string
 	attrs     attrSet
 	errs      []*FeatureError
@@ -102,6 +98,12 @@ func (p *gjParser) document() error {
 		return err
 	}
 	if c != '{' {
+		if c == 'P' && s.n-s.pos >= 4 && string(s.buf[s.pos:s.pos+4]) == "PK\x03\x04" {
+			return fileErr("", RuleGeoJSON, "the file is a zip archive, not GeoJSON: send it as a zipped Shapefile")
+		}
+		if c != '[' && c != '"' && c != '-' && !isDigit(c) && c != 't' && c != 'f' && c != 'n' {
+			return fileErr("", RuleGeoJSON, "the file is not JSON: it starts with %s where GeoJSON starts with {", describe(c))
+		}
 		return fileErr("", RuleGeoJSON, "the top-level JSON value is %s; GeoJSON needs an object with \"type\": \"FeatureCollection\"", describe(c))
 	}
 	root := &gjFeature{index: 0}
@@ -338,7 +340,6 @@ func (p *gjParser) properties(f *gjFeature) error {
 		f.add("properties", RuleGeoJSON, "properties is %s, not an object or null", describe(c))
 		return s.skip()
 	}
-	f.hasProps = true
 	f.props = make(map[string]string)
 	seen := map[string]struct{}{}
 	return s.object(func(key string) error {
@@ -459,7 +460,6 @@ func (p *gjParser) crsMember() error {
 	if !geographicCRSName(name) {
 		return fileErr("crs", RuleCRS, "the file's coordinate system is %q; only geographic WGS 84 (EPSG:4326, CRS84) and CGCS2000 (EPSG:4490) longitude/latitude are accepted: convert projected coordinates (such as a CGCS2000 Gauss-Kruger zone) to longitude/latitude before uploading", name)
 	}
-	p.fileCRS = true
 	return nil
 }
 
@@ -564,6 +564,10 @@ func (w *coordWalker) walk(level int) error {
 	}
 	if c == '-' || isDigit(c) {
 		return w.position(level)
+	}
+	if c != '[' {
+		// Most likely a position with a string or null for a number.
+		w.fail(w.field(level), RulePosition, "position element 0 is %s, not a number", describe(c))
 	}
 	for i := 0; ; i++ {
 		w.path[level] = i
@@ -722,6 +726,10 @@ func (p *gjParser) finishGeometry(f *gjFeature, feat *Feature, crs geo.CRS, add 
 		} else {
 			newErr("geometry.coordinates", RuleCoordinates, "Polygon coordinates must be an array of rings of [longitude, latitude] positions (positions nested 3 deep), found positions nested %d deep", g.c.depth)
 		}
+		return
+	}
+	if len(g.c.ringEnds) > MaxRings {
+		newErr("geometry", RuleTooManyRings, "%d rings, at most %d", len(g.c.ringEnds), MaxRings)
 		return
 	}
 	shape, loc := g.c.build(multi)

@@ -168,6 +168,9 @@ func (s *jsonScanner) invalidChar(c byte, context string) error {
 
 // start skips a UTF-8 byte order mark and whitespace and returns the first byte of the document.
 func (s *jsonScanner) start() (byte, error) {
+	if s.fill() && (s.buf[s.pos] == 0xFF || s.buf[s.pos] == 0xFE) {
+		return 0, s.errAt(0, RuleUTF8, "the file starts with byte 0x%02X, a UTF-16 byte order mark: save it as UTF-8", s.buf[s.pos])
+	}
 	if s.fill() && s.buf[s.pos] == 0xEF {
 		for _, want := range []byte{0xEF, 0xBB, 0xBF} {
 			c, err := s.nextByte()

@@ -56,6 +56,18 @@ func displayName(name string) string {
 	return displayText(name)
 }
 
+// asciiLower lower-cases ASCII letters only: entry names written by Chinese Windows tools are
+// often GBK, which strings.ToLower would turn into U+FFFD and make different names equal.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 func readShapefileZip(data []byte, o Options, c *collector) []Feature {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are only compared, never used as paths
@@ -74,7 +86,7 @@ func readShapefileZip(data []byte, o Options, c *collector) []Feature {
 			continue // macOS resource forks
 		}
 		ext := path.Ext(base)
-		e := zipEntry{f: f, dir: strings.ToLower(dir), stem: strings.ToLower(strings.TrimSuffix(base, ext)), ext: strings.ToLower(ext)}
+		e := zipEntry{f: f, dir: asciiLower(dir), stem: asciiLower(strings.TrimSuffix(base, ext)), ext: asciiLower(ext)}
 		entries = append(entries, e)
 		if e.ext == ".shp" {
 			shps = append(shps, e)
@@ -145,6 +157,11 @@ func readShapefileZip(data []byte, o Options, c *collector) []Feature {
 	if !ok {
 		return nil
 	}
+	crs, err := o.crs()
+	if err != nil {
+		c.file("crs", RuleCRS, err)
+		return nil
+	}
 	if err := checkPrj(string(prj)); err != nil {
 		c.file(".prj", RuleCRS, err)
 		return nil
@@ -183,7 +200,7 @@ func readShapefileZip(data []byte, o Options, c *collector) []Feature {
 		c.errs.File = fe
 		return nil
 	}
-	return buildShapefileFeatures(shp, tbl, dec, o.maxVertices(), c)
+	return buildShapefileFeatures(shp, tbl, dec, crs, o.maxVertices(), c)
 }
 
 // readZipEntry decompresses one entry, stopping past limit or past what is left of the budget.
@@ -213,7 +230,7 @@ func readZipEntry(f *zip.File, limit int64, budget *int64, field string) ([]byte
 	return buf.Bytes(), nil
 }
 
-func buildShapefileFeatures(shp *shpFile, tbl *dbfTable, dec textDecoder, maxV int, c *collector) []Feature {
+func buildShapefileFeatures(shp *shpFile, tbl *dbfTable, dec textDecoder, crs geo.CRS, maxV int, c *collector) []Feature {
 	for k := range tbl.fields {
 		tbl.fields[k].name = dec.decode(tbl.fields[k].rawName)
 	}
@@ -247,7 +264,7 @@ func buildShapefileFeatures(shp *shpFile, tbl *dbfTable, dec textDecoder, maxV i
 			attrs.offer(a, cand)
 		}
 		attrs.resolve(&feat, feat.Props, add)
-		if shape, fe := shapefileShape(shp, i, maxV); fe != nil {
+		if shape, fe := shapefileShape(shp, i, crs, maxV); fe != nil {
 			add(fe)
 		} else {
 			feat.Shape = shape
@@ -264,7 +281,7 @@ func buildShapefileFeatures(shp *shpFile, tbl *dbfTable, dec textDecoder, maxV i
 }
 
 // shapefileShape decodes, converts, assembles and validates the geometry of record i.
-func shapefileShape(shp *shpFile, i, maxV int) (geo.MultiPolygon, *FeatureError) {
+func shapefileShape(shp *shpFile, i int, crs geo.CRS, maxV int) (geo.MultiPolygon, *FeatureError) {
 	s, fe := shp.shape(i, maxV)
 	if fe != nil {
 		return nil, fe
@@ -278,7 +295,7 @@ func shapefileShape(shp *shpFile, i, maxV int) (geo.MultiPolygon, *FeatureError)
 			return nil, &FeatureError{Field: indexPath("geometry.parts", k), Rule: RuleClosed,
 				Err: fmt.Errorf("part %d is not closed: it starts at (%v, %v) and ends at (%v, %v)", k, r[0].Lng, r[0].Lat, r[len(r)-1].Lng, r[len(r)-1].Lat)}
 		}
-		if j, err := convertPoints(r, geo.WGS84); err != nil {
+		if j, err := convertPoints(r, crs); err != nil {
 			return nil, &FeatureError{Field: indexPath("geometry.parts", k, j), Rule: RuleRange, Err: err}
 		}
 	}

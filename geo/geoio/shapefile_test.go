@@ -339,6 +339,20 @@ func TestShapefileZipLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// GBK entry names (no UTF-8 flag), two layers' .dbf files whose names differ only in GBK
+	// bytes: each .shp finds its own.
+	gbkLayout := map[string][]byte{}
+	for k, v := range files {
+		if strings.HasSuffix(k, ".shp") || strings.HasSuffix(k, ".dbf") || strings.HasSuffix(k, ".prj") {
+			gbkLayout[string(gbk("网格"))+k[len("grid"):]] = v
+		}
+	}
+	gbkLayout[string(gbk("社区"))+".dbf"] = []byte("another layer's table")
+	feats, err = ReadShapefileZip(zipFiles(gbkLayout), Options{})
+	if err != nil || len(feats) != 1 {
+		t.Fatal(err)
+	}
+
 	// Two layers.
 	two := map[string][]byte{}
 	for k, v := range files {
@@ -526,4 +540,71 @@ func checkFeatures(t *testing.T, feats []Feature, err error) {
 			t.Fatalf("feature %d: bad text %q %q", f.Index, f.Name, f.Code)
 		}
 	}
+}
+
+func TestShapefileFieldTypes(t *testing.T) {
+	s := basicLayer([]string{"a"}, []string{"1"})
+	s.fields = append(s.fields, tField{name: []byte("DATE"), typ: 'D', len: 8}, tField{name: []byte("OK"), typ: 'L', len: 1},
+		tField{name: []byte("MEMO"), typ: 'M', len: 10}, tField{name: []byte("RATIO"), typ: 'F', len: 10, dec: 3})
+	s.rows[0] = append(s.rows[0], []byte("20240131"), []byte("T"), []byte("0000000001"), []byte("0.125"))
+	feats, err := ReadShapefileZip(s.zip(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := feats[0].Props
+	if p["DATE"] != "20240131" || p["OK"] != "T" || p["RATIO"] != "0.125" || p["AREA_M2"] != "1234.5" {
+		t.Fatalf("%v", p)
+	}
+	if _, ok := p["MEMO"]; ok {
+		t.Fatal("memo field read")
+	}
+}
+
+func TestShapefileGBKCut(t *testing.T) {
+	// A GBK name cut in the middle of a character by the field width: the half is dropped.
+	s := basicLayer([]string{"x", "y"}, []string{"1", "2"})
+	s.cpg = strp("GBK")
+	s.fields[0].len = 7
+	s.rows[0][0] = gbk("一网格社区") // 10 bytes: cut after 3.5 characters
+	s.rows[1][0] = append([]byte("ab"), gbk("一网格社区")...)
+	feats, err := ReadShapefileZip(s.zip(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if feats[0].Name != "一网格" || feats[1].Name != "ab一网" {
+		t.Fatalf("%q %q", feats[0].Name, feats[1].Name)
+	}
+}
+
+func TestShapefileTooManyRings(t *testing.T) {
+	s := basicLayer([]string{"a"}, []string{"1"})
+	var parts [][]geo.Point
+	for i := 0; i <= MaxRings; i++ {
+		x := 110 + 0.001*float64(i)
+		parts = append(parts, rect(x, 32, x+0.0005, 32.0005, true))
+	}
+	s.records[0].parts = parts
+	_, err := ReadShapefileZip(s.zip(), Options{})
+	featureRule(t, err, 0, RuleTooManyRings, "geometry")
+	s.records[0].parts = parts[:MaxRings]
+	if _, err := ReadShapefileZip(s.zip(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShapefileCRSOption(t *testing.T) {
+	// A .prj cannot say GCJ-02: the caller's word converts the coordinates.
+	s := basicLayer([]string{"a"}, []string{"1"})
+	feats, err := ReadShapefileZip(s.zip(), Options{CRS: geo.GCJ02})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range gridCell(0) {
+		lng, lat := geo.GCJ02ToWGS84(p.Lng, p.Lat)
+		if feats[0].Shape[0].Outer[i] != pt(lng, lat) {
+			t.Fatalf("vertex %d: %v", i, feats[0].Shape[0].Outer[i])
+		}
+	}
+	_, err = ReadShapefileZip(s.zip(), Options{CRS: 42})
+	fileRule(t, err, RuleCRS)
 }

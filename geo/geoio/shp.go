@@ -122,6 +122,9 @@ func (f *shpFile) shape(i, maxVertices int) (shpShape, *FeatureError) {
 	if overLimit(int(n), maxVertices) {
 		return bad(RuleTooManyVertices, "%d points, at most %d", n, maxVertices)
 	}
+	if np > MaxRings {
+		return bad(RuleTooManyRings, "%d parts, at most %d", np, MaxRings)
+	}
 	if np == 0 || n == 0 {
 		return bad(RuleEmpty, "empty geometry: %d parts, %d points", np, n)
 	}
@@ -221,12 +224,12 @@ func assemble(s *shpShape) (geo.MultiPolygon, [][]int, *FeatureError) {
 }
 
 // ringContainsRing reports whether ring r (box rb) contains ring h, judged by the first of h's
-// first 16 points that it contains: a hole touching its outer ring is still assigned to it, and
-// validation reports the touch.
+// first 4 points that it contains: a hole touching its outer ring at a vertex is still assigned
+// to it, and validation reports the touch.
 func ringContainsRing(r geo.Ring, rb geo.BBox, h geo.Ring) bool {
 	outer := geo.Polygon{Outer: r}
 	for i, pt := range h {
-		if i == 16 {
+		if i == 4 {
 			break
 		}
 		if rb.Contains(pt) && outer.Contains(pt) {
