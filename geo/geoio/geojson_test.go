@@ -493,7 +493,7 @@ func TestWriteGeoJSONRoundTrip(t *testing.T) {
 					t.Fatalf("ring length")
 				}
 				for v := range a[r] {
-					if !near(a[r][v], b[r][v], 1e-7) {
+					if a[r][v] != b[r][v] { // exact: an export re-imports bit for bit
 						t.Fatalf("feature %d: %v vs %v", i, a[r][v], b[r][v])
 					}
 				}
@@ -512,7 +512,7 @@ func TestWriteGeoJSONFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"type":"FeatureCollection","features":[
-{"type":"Feature","properties":{"a":null,"b":1},"geometry":{"type":"Polygon","coordinates":[[[110.5,0],[111,32],[110.1234568,32.0000001],[110.5,0]]]}},
+{"type":"Feature","properties":{"a":null,"b":1},"geometry":{"type":"Polygon","coordinates":[[[110.5,-0.00000001],[111,32],[110.123456789,32.0000001],[110.5,-0.00000001]]]}},
 {"type":"Feature","properties":{},"geometry":null}
 ]}
 `

@@ -21,8 +21,9 @@ type OutFeature struct {
 
 // WriteGeoJSON writes a GeoJSON FeatureCollection (RFC 7946, WGS-84 longitude/latitude, no crs
 // member). A shape with one polygon is written as a Polygon, one with several as a MultiPolygon,
-// an empty one as a null geometry. Coordinates have at most 7 decimals (about 1 cm), trailing
-// zeros dropped. The output is streamed feature by feature through a 64 KiB buffer, so memory
+// an empty one as a null geometry. Coordinates are written in the shortest form that reads back
+// to the identical float64, so an export re-imports exactly: rounding to 7 decimals (1 cm) moved
+// community outlines against their stored grids by enough to fail the 1 m² coverage check. The output is streamed feature by feature through a 64 KiB buffer, so memory
 // does not grow with the number of features. Non-finite coordinates and properties
 // encoding/json cannot encode are errors; w's errors are returned as they occur.
 func WriteGeoJSON(w io.Writer, fc []OutFeature) error {
@@ -120,16 +121,10 @@ func appendPolygon(buf []byte, p geo.Polygon) ([]byte, error) {
 	return append(buf, ']'), nil
 }
 
-// appendCoord writes v with 7 decimals, trailing zeros (and a bare point) dropped, "-0" as "0".
+// appendCoord writes v in the shortest decimal form that parses back to v exactly, "-0" as "0".
 func appendCoord(buf []byte, v float64) []byte {
 	start := len(buf)
-	buf = strconv.AppendFloat(buf, v, 'f', 7, 64)
-	for buf[len(buf)-1] == '0' {
-		buf = buf[:len(buf)-1]
-	}
-	if buf[len(buf)-1] == '.' {
-		buf = buf[:len(buf)-1]
-	}
+	buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
 	if string(buf[start:]) == "-0" {
 		buf = append(buf[:start], '0')
 	}

@@ -183,6 +183,23 @@ func TestGridMapAPI(t *testing.T) {
 			t.Fatalf("community export: %v %d", err, len(feats))
 		}
 
+		// An export re-imports exactly: communities and grids as exported pass the checks.
+		var round []geoio.OutFeature
+		for _, kind := range []string{"community", "grid"} {
+			_, body := ev.do("admin", "GET", "/api/v1/grids.geojson?kind="+kind, "", nil)
+			feats, err := geoio.ReadGeoJSON(bytes.NewReader(body), geoio.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range feats {
+				round = append(round, geoio.OutFeature{Shape: f.Shape, Props: map[string]any{"code": f.Code, "name": f.Name, "parent_code": f.ParentCode}})
+			}
+		}
+		res, body = ev.do("admin", "POST", "/api/v1/grids/import?dry_run=true", geojson(t, round...), nil)
+		if res.StatusCode != 200 || !strings.Contains(string(body), `"valid":true`) {
+			t.Fatalf("re-import of the export: %d %s", res.StatusCode, body)
+		}
+
 		// Coverage figures.
 		res, body = ev.do("community1", "GET", "/api/v1/coverage?node="+id(tr.Community1.ID), "", nil)
 		if res.StatusCode != 200 || !strings.Contains(string(body), `"key":"party_branch"`) || !strings.Contains(string(body), `"numerator":1,"denominator":2`) {

@@ -70,6 +70,45 @@ export const FIELD_RULES = [
   'format',
   'json',
   'readable',
+  'number',
+  'boolean',
+  'pair',
+  'kind',
+  'max_grids',
+  'media_type',
+  // reading an imported file (geo/geoio): the file as a whole
+  'read',
+  'geojson',
+  'crs',
+  'too_many_features',
+  'zip',
+  'too_large',
+  'files',
+  'prj',
+  'shp',
+  'dbf',
+  'encoding',
+  'shape_type',
+  'count',
+  // … and one feature of it
+  'polygon',
+  'coordinates',
+  'position',
+  'empty',
+  'closed',
+  'too_few_points',
+  'self_intersection',
+  'hole_outside',
+  'too_many_vertices',
+  'too_many_rings',
+  'text',
+  'integer',
+  'duplicate',
+  // the import report (internal/atlas): a feature against the tree, and coverage problems
+  'parent_mismatch',
+  'overlap',
+  'gap',
+  'outside',
 ] as const
 export type FieldRule = (typeof FIELD_RULES)[number]
 
@@ -122,6 +161,15 @@ export const FIELD_LABEL_KEYS: Record<string, string> = {
   parent: 'fields.parent',
   q: 'problems.fields.q',
   within: 'problems.fields.within',
+  lng: 'problems.fields.lng',
+  lat: 'problems.fields.lat',
+  crs: 'problems.fields.crs',
+  dry_run: 'problems.fields.dryRun',
+  households: 'problems.fields.households',
+  features: 'problems.fields.features',
+  source: 'problems.fields.source',
+  geometry: 'problems.fields.geometry',
+  parent_code: 'problems.fields.parentNode',
 }
 
 /** Labels on the party organisation forms, where parent_id and node_id mean something else. */
@@ -164,6 +212,8 @@ export function problemKind(p: Problem): ProblemKind | undefined {
 export function fieldLabel(t: T, field: string, labels?: Record<string, string>): string {
   const key = labels?.[field] ?? FIELD_LABEL_KEYS[field]
   if (key) return t(key)
+  // where in an imported feature's geometry: geometry.coordinates[0][4], geometry.parts[2][17]
+  if (/^geometry[.[]./.test(field)) return t('problems.fields.geometryAt', { field: field.slice('geometry'.length).replace(/^\./, '') })
   const m = /^([A-Za-z_]+)\[(\d+)\]\.(.+)$/.exec(field)
   if (m) {
     return t('problems.indexedField', { list: fieldLabel(t, m[1], labels), n: Number(m[2]) + 1, field: fieldLabel(t, m[3], labels) })

@@ -6,6 +6,14 @@ export { safeRedirect }
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  // what a grid's QR code opens: no login, for residents' phones
+  {
+    path: '/r/:code',
+    name: 'public-grid',
+    component: () => import('./views/PublicGridView.vue'),
+    props: true,
+    meta: { public: true },
+  },
   {
     path: '/',
     component: () => import('./layouts/MainLayout.vue'),
@@ -18,6 +26,8 @@ const routes: RouteRecordRaw[] = [
         component: () => import('./views/PartyOrgView.vue'),
         props: true,
       },
+      { path: 'map', name: 'map', component: () => import('./views/MapView.vue') },
+      { path: 'map/import', name: 'map-import', component: () => import('./views/MapImportView.vue') },
       { path: 'orgs', name: 'orgs', component: () => import('./views/OrgListView.vue') },
       { path: 'orgs/:id', name: 'org', component: () => import('./views/OrgView.vue'), props: true },
       { path: 'admin/users', name: 'users', component: () => import('./views/UsersView.vue') },

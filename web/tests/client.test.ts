@@ -218,3 +218,71 @@ describe('login()', () => {
     expect(mod.api.csrfToken).toBeNull()
   })
 })
+
+describe('problem extension members', () => {
+  it('are kept apart from the standard members', async () => {
+    const res = problem(404, {
+      type: 'urn:redgrid:problem:not_found',
+      title: 'Not Found',
+      status: 404,
+      detail: 'the point lies in no grid',
+      instance: '/api/v1/locate',
+      request_id: 'r1',
+      nearest: { id: 4, code: '42030200100101', name: '五堰第一网格', distance_m: 124 },
+      point: [110.758, 32.6125],
+    })
+    const p = await parseProblem(res)
+    expect(p.extensions).toEqual({
+      nearest: { id: 4, code: '42030200100101', name: '五堰第一网格', distance_m: 124 },
+      point: [110.758, 32.6125],
+    })
+    expect(p.detail).toBe('the point lies in no grid')
+  })
+
+  it('are absent when there are none', async () => {
+    const p = await parseProblem(problem(403, { type: 'urn:redgrid:problem:forbidden', status: 403, title: 'Forbidden' }))
+    expect(p.extensions).toBeUndefined()
+  })
+
+  it('reach the caller through ApiError (the report of a 422 import)', async () => {
+    const { c } = client([() => problem(422, { status: 422, report: { valid: false, errors: [] } })])
+    const err = await c.post('/grids/import').then(unexpected, asErr)
+    expect(err.problem.extensions?.report).toEqual({ valid: false, errors: [] })
+  })
+})
+
+describe('raw bodies (file uploads)', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('are sent as they are, with their Content-Type and the CSRF header', async () => {
+    const { c, calls } = client([ok({ valid: true })], 'redgrid_csrf=tok-9')
+    const file = new Blob(['{"type":"FeatureCollection","features":[]}'])
+    await c.post('/grids/import', undefined, {
+      query: { dry_run: 'true' },
+      raw: { body: file, type: 'application/geo+json' },
+    })
+    expect(calls[0].url).toBe('/api/v1/grids/import?dry_run=true')
+    expect(calls[0].init.body).toBe(file)
+    expect(header(calls[0], 'Content-Type')).toBe('application/geo+json')
+    expect(header(calls[0], 'X-CSRF-Token')).toBe('tok-9')
+  })
+
+  it('importBoundaries sends zip files as application/zip and a key on real imports only', async () => {
+    const seen: Array<{ url: string; headers: Headers; body: unknown }> = []
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      seen.push({ url, headers: new Headers(init.headers), body: init.body })
+      return new Response(JSON.stringify({ valid: true }), { status: 200, headers: { 'Content-Type': 'application/json' } })
+    })
+    const mod = await import('../src/api/index')
+    const zip = new Blob([new Uint8Array([0x50, 0x4b, 3, 4])])
+    await mod.importBoundaries(zip, { fileName: 'grids.ZIP', dryRun: true, crs: 'gcj02' })
+    await mod.importBoundaries(zip, { fileName: 'grids.geojson', dryRun: false })
+    expect(seen[0].url).toBe('/api/v1/grids/import?dry_run=true&crs=gcj02&source=grids.ZIP')
+    expect(seen[0].headers.get('Content-Type')).toBe('application/zip')
+    expect(seen[0].headers.get('Idempotency-Key')).toBeNull()
+    expect(seen[0].body).toBe(zip)
+    expect(seen[1].url).toBe('/api/v1/grids/import?dry_run=false&source=grids.geojson')
+    expect(seen[1].headers.get('Content-Type')).toBe('application/geo+json')
+    expect(seen[1].headers.get('Idempotency-Key')).toBeTruthy()
+  })
+})

@@ -15,7 +15,12 @@ export interface Problem {
   /** the server's request id (logged with the cause of a 500) */
   request_id?: string
   errors?: FieldError[]
+  /** extension members (RFC 9457 §3.2), such as `nearest` of a 404 from /locate or `report` of a 422 import */
+  extensions?: Record<string, unknown>
 }
+
+/** The members every problem document may have; anything else is an extension. */
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'request_id', 'errors'])
 
 export const CSRF_COOKIE = 'redgrid_csrf'
 export const CSRF_HEADER = 'X-CSRF-Token'
@@ -79,6 +84,11 @@ export async function parseProblem(res: Response): Promise<Problem> {
           message: String(e.message ?? e.rule ?? ''),
         }))
     }
+    for (const [k, v] of Object.entries(b)) {
+      if (STANDARD_MEMBERS.has(k)) continue
+      p.extensions ??= {}
+      p.extensions[k] = v
+    }
   }
   if (!p.title) p.title = res.statusText || `HTTP ${res.status}`
   return p
@@ -110,6 +120,8 @@ export interface RequestOptions {
   ifMatch?: number | string
   /** do not call onUnauthorized on 401 (login, the start-up /me probe) */
   noAuthRedirect?: boolean
+  /** a body sent as it is (an uploaded file) with its Content-Type, instead of JSON `body` */
+  raw?: { body: Blob | ArrayBuffer | string; type: string }
 }
 
 export interface ApiResponse<T> {
@@ -165,8 +177,11 @@ export class ApiClient {
       Accept: 'application/json, application/problem+json',
       ...(opts.headers ?? {}),
     }
-    let body: string | undefined
-    if (opts.body !== undefined) {
+    let body: Blob | ArrayBuffer | string | undefined
+    if (opts.raw) {
+      headers['Content-Type'] = opts.raw.type
+      body = opts.raw.body
+    } else if (opts.body !== undefined) {
       headers['Content-Type'] = 'application/json'
       body = JSON.stringify(opts.body)
     }

@@ -1,9 +1,14 @@
 import { ApiClient, newIdempotencyKey } from './client'
 import type {
+  BoundaryCollection,
+  Coverage,
   Grant,
   HistoryItem,
   Id,
+  ImportCrs,
+  ImportReport,
   Items,
+  Located,
   LoginResponse,
   Me,
   Node,
@@ -11,7 +16,9 @@ import type {
   Org,
   PartyOrg,
   PartyOrgDetail,
+  PublicGrid,
   RoleRequest,
+  UiConfig,
   User,
 } from './types'
 
@@ -96,3 +103,59 @@ export const patchUser = (
 ) => api.patch<User>(`/users/${p(id)}`, body, { ifMatch: version })
 export const grantRole = (id: Id, body: RoleRequest) => api.post<Grant>(`/users/${p(id)}/roles`, body)
 export const revokeRole = (id: Id, grantId: Id) => api.del(`/users/${p(id)}/roles/${p(grantId)}`)
+
+// --- grids on the map
+let uiConfig: Promise<UiConfig> | null = null
+/** GET /ui-config, asked once per page load (no login needed); a failure is not cached. */
+export function getUiConfig(): Promise<UiConfig> {
+  if (!uiConfig) {
+    uiConfig = api.get<UiConfig>('/ui-config', undefined, { noAuthRedirect: true }).catch((e) => {
+      uiConfig = null
+      throw e
+    })
+  }
+  return uiConfig
+}
+
+export type BoundaryKind = 'grid' | 'community' | 'street' | 'district'
+/** Boundaries of one kind under a node (or in the caller's whole scope without `within`), WGS-84. */
+export const getBoundaries = (kind: BoundaryKind, within?: Id | null) =>
+  api
+    .get<BoundaryCollection>(
+      '/grids.geojson',
+      { kind, within: within == null ? undefined : String(within) },
+      { headers: { Accept: 'application/geo+json, application/problem+json' } },
+    )
+    .then((r) => ({ type: 'FeatureCollection' as const, features: r?.features ?? [] }))
+export const getCoverage = (node: Id) => api.get<Coverage>('/coverage', { node: String(node) })
+/** Which grid a WGS-84 point is in; 404 (ApiError, `nearest` in problem.extensions) when in none. */
+export const locatePoint = (lng: number, lat: number) =>
+  api.get<Located>('/locate', { lng: lng.toFixed(7), lat: lat.toFixed(7), crs: 'wgs84' })
+
+/** The Content-Type the import wants for a file: a zipped Shapefile or GeoJSON. */
+export function importContentType(fileName: string): string {
+  return /\.zip$/i.test(fileName) ? 'application/zip' : 'application/geo+json'
+}
+
+/** POST /grids/import: a dry run only checks; a real import of an invalid file is a 422 with `report`. */
+export function importBoundaries(
+  file: Blob,
+  opts: { fileName: string; dryRun: boolean; crs?: ImportCrs | '' },
+): Promise<ImportReport> {
+  const headers: Record<string, string> = {}
+  if (!opts.dryRun) headers['Idempotency-Key'] = newIdempotencyKey()
+  return api.post<ImportReport>('/grids/import', undefined, {
+    query: { dry_run: opts.dryRun ? 'true' : 'false', crs: opts.crs || undefined, source: opts.fileName.slice(0, 200) },
+    raw: { body: file, type: importContentType(opts.fileName) },
+    headers,
+  })
+}
+
+/** The SVG QR code of a grid (an <img> source; the session cookie goes with it). */
+export const gridQrUrl = (id: Id) => `/api/v1/nodes/${p(id)}/qr.svg`
+/** A printable page of the QR codes of every grid under a node. */
+export const qrSheetUrl = (id: Id) => `/api/v1/nodes/${p(id)}/qr-sheet`
+
+/** GET /public/grids/{code}: no login; a 401 here must not send anyone to the login page. */
+export const getPublicGrid = (code: string) =>
+  api.get<PublicGrid>(`/public/grids/${encodeURIComponent(code)}`, undefined, { noAuthRedirect: true })

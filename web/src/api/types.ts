@@ -177,3 +177,177 @@ export interface RoleRequest {
 export interface Items<T> {
   items: T[]
 }
+
+// --- grids on the map (docs/API.md: ui-config, grids.geojson, coverage, locate, import, public grids)
+
+/** GET /ui-config (no login). tile_url '' means no tile layer. */
+export interface UiConfig {
+  tile_url: string
+  tile_attribution: string
+  walk_m: number
+  households_min: number
+  households_max: number
+}
+
+export interface NodeRef {
+  id: Id
+  kind: NodeKind | string
+  name: string
+  code: string
+}
+
+export type Position = number[]
+export type PolygonCoords = Position[][]
+export interface PolygonGeometry {
+  type: 'Polygon'
+  coordinates: PolygonCoords
+}
+export interface MultiPolygonGeometry {
+  type: 'MultiPolygon'
+  coordinates: PolygonCoords[]
+}
+export type AreaGeometry = PolygonGeometry | MultiPolygonGeometry
+
+export interface BoundaryProps {
+  id: Id
+  kind: NodeKind | string
+  code: string
+  name: string
+  parent_code: string
+  area_m2: number
+}
+
+export interface BoundaryFeature {
+  type: 'Feature'
+  properties: BoundaryProps
+  geometry: AreaGeometry
+}
+
+/** GET /grids.geojson (application/geo+json), WGS-84 unless crs= says otherwise. */
+export interface BoundaryCollection {
+  type: 'FeatureCollection'
+  features: BoundaryFeature[]
+}
+
+export type FigureKey = 'party_branch' | 'service_circle' | 'households_in_range' | 'boundary'
+
+export interface CoverageFigure {
+  key: FigureKey | string
+  /** Chinese, from the server */
+  label: string
+  /** a share in [0, 1] */
+  value: number
+  numerator: number
+  denominator: number
+  formula: string
+  formula_en: string
+  /** the seed district's figure, for comparison */
+  seed?: number
+}
+
+export interface GridCoverage {
+  id: Id
+  code: string
+  name: string
+  has_boundary: boolean
+  party_branch: boolean
+  households: number
+  households_in_range: boolean
+  households_served: number
+  area_m2: number
+}
+
+/** GET /coverage?node= */
+export interface Coverage {
+  node: NodeRef
+  walk_m: number
+  households_min: number
+  households_max: number
+  households: number
+  households_placed: number
+  figures: CoverageFigure[]
+  grids: GridCoverage[]
+}
+
+/** GET /locate: 200 */
+export interface Located {
+  grid: NodeRef
+  ancestors: NodeRef[]
+  staff: Staff[]
+  party_branch: PartyOrg | null
+  point: [number, number]
+}
+
+/** The `nearest` extension member of /locate's 404. */
+export interface NearestGrid {
+  id: Id
+  code: string
+  name: string
+  distance_m: number
+}
+
+export type CoverageProblemKind = 'overlap' | 'gap' | 'outside'
+
+export interface ImportPlanItem {
+  index: number
+  action: 'create' | 'update' | string
+  node_id?: Id
+  kind: string
+  code: string
+  name: string
+  parent_code: string
+  area_m2: number
+}
+
+export interface ImportFeatureError {
+  index: number
+  code?: string
+  name?: string
+  field: string
+  rule: string
+  message: string
+}
+
+export interface ImportCoverageProblem {
+  kind: CoverageProblemKind | string
+  parent: NodeRef
+  codes: string[]
+  area_m2: number
+  at: [number, number]
+  bbox: [number, number, number, number]
+}
+
+export interface ImportChecked {
+  parent: NodeRef
+  children: number
+  parent_area_m2: number
+  children_area_m2: number
+  note?: string
+}
+
+/** POST /grids/import: the 200 answer, or the `report` member of a 422. */
+export interface ImportReport {
+  dry_run: boolean
+  valid: boolean
+  written: boolean
+  replayed?: boolean
+  revision?: number
+  features: number
+  tolerance_m2: number
+  plan: ImportPlanItem[]
+  errors: ImportFeatureError[]
+  problems: ImportCoverageProblem[]
+  checked: ImportChecked[]
+}
+
+/** GET /public/grids/{code} (no login): what a resident sees after scanning a grid's QR code. */
+export interface PublicGrid {
+  code: string
+  name: string
+  ancestors: NodeRef[]
+  staff: { display_name: string; role: Role | string }[]
+  party_branch?: string
+}
+
+export const IMPORT_CRS = ['wgs84', 'gcj02', 'bd09'] as const
+export type ImportCrs = (typeof IMPORT_CRS)[number]
