@@ -219,7 +219,8 @@ func GCJ02ToBD09(lng, lat float64) (float64, float64) {
 
 // BD09ToGCJ02 inverts GCJ02ToBD09. It starts from the widely copied one-step inverse (which is off
 // by up to about 1 m because it evaluates the perturbation at the shifted point) and refines it by
-// fixed-point iteration to below 0.1 mm.
+// fixed-point iteration; the round trip GCJ → BD → GCJ errs by at most 0.23 mm over China
+// (TestBD09RoundTrip measures it; BD-09's rotation term converges more slowly than GCJ-02).
 func BD09ToGCJ02(lng, lat float64) (float64, float64) {
 	x, y := lng-0.0065, lat-0.006
 	z := math.Sqrt(x*x+y*y) - 0.00002*math.Sin(y*bdXPi)

@@ -95,7 +95,10 @@ func NewIndex(items []Item) *Index {
 			if !partUsable(p) {
 				continue
 			}
-			b := p.BBox()
+			// The extent of all rings, not just the outer one: for a valid polygon they are the
+			// same, and for an invalid one whose hole pokes out, Locate still agrees with Contains.
+			b := EmptyBBox()
+			p.rings(func(_ int, r Ring) { b = b.Union(r.BBox()) })
 			ix.box = ix.box.Union(b)
 			sumW += b.MaxLng - b.MinLng
 			sumH += b.MaxLat - b.MinLat
