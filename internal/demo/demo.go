@@ -175,7 +175,7 @@ func (g *gen) run(argon auth.Params) error {
 			}
 			mc.station = g.org(redgrid.OrgServiceStation, cname+"党群服务中心", comm, comm)
 			for gi, mg := range mc.grids {
-				if gi%4 == 2 {
+				if gi == 7 && k%3 == 1 { // a few grids far from their centre have a 直通站 of their own
 					mg.station = g.org(redgrid.OrgServiceStation, mg.node.Name+"党群直通站", mg.node, mg.node)
 				}
 			}

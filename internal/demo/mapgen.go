@@ -126,7 +126,7 @@ func (g *gen) drawMap(m *mapPlan) error {
 					orgs = append(orgs, sqlstore.OrgPlace{OrgID: mg.station.ID, Lng: p.Lng, Lat: p.Lat})
 				}
 			}
-			mid := c.grids[len(c.grids)/2].cell
+			mid := c.grids[0].cell // the north-west grid: a centre at the edge leaves some households outside the circle
 			p := lat.Inside(mid[0], mid[1], -0.05, 0.05)
 			orgs = append(orgs, sqlstore.OrgPlace{OrgID: c.station.ID, Lng: p.Lng, Lat: p.Lat})
 		}
