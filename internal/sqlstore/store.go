@@ -98,11 +98,32 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		wdb.SetMaxOpenConns(1)
 		s.db, s.wdb, s.dialect = rdb, wdb, sqlite
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	return s, nil
+}
+
+// ping opens the first connection of each pool. On SQLite, switching a new database to WAL while another
+// process is migrating it can fail at once with SQLITE_BUSY (the journal-mode change does not
+// wait on busy_timeout), so that error is retried for up to ten seconds.
+func (s *Store) ping(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := s.db.PingContext(ctx)
+		if err == nil && s.wdb != s.db {
+			err = s.wdb.PingContext(ctx)
+		}
+		if err == nil || s.dialect != sqlite || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // Close releases the connections.
