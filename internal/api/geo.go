@@ -22,6 +22,7 @@ import (
 	"github.com/redgrid/redgrid/geo"
 	"github.com/redgrid/redgrid/geo/geoio"
 	"github.com/redgrid/redgrid/internal/atlas"
+	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
 // queryFloat parses a required finite number.
@@ -104,25 +105,13 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request, p *redgrid.Princ
 		return err
 	}
 	out := located{Grid: redgrid.NodeRef{ID: n.ID, Kind: n.Kind, Name: n.Name, Code: n.Code}, Staff: []staffMember{}, Point: [2]float64{pt.Lng, pt.Lat}}
-	if out.Ancestors, err = s.store.Ancestors(ctx, n.Path); err != nil {
-		return err
-	}
-	staff, err := s.store.NodeStaff(ctx, n.ID)
+	c, err := s.gridCard(ctx, n)
 	if err != nil {
 		return err
 	}
-	for _, st := range staff {
+	out.Ancestors, out.PartyBranch = c.ancestors, c.branch
+	for _, st := range c.staff {
 		out.Staff = append(out.Staff, staffMember{st.UserID, st.Username, st.DisplayName, st.Role})
-	}
-	parties, err := s.store.PartyOrgsOfNode(ctx, n.ID)
-	if err != nil {
-		return err
-	}
-	for i := range parties {
-		if parties[i].Kind == redgrid.PartyBranch {
-			out.PartyBranch = &parties[i]
-			break
-		}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -562,13 +551,13 @@ func (s *Server) qrSheet(w http.ResponseWriter, r *http.Request, p *redgrid.Prin
 	if len(grids) > 1000 {
 		return redgrid.Invalid("id", "max_grids", fmt.Sprintf("%s has %d grids; print a sheet per community (at most 1000)", n.Name, len(grids)))
 	}
-	type card struct {
+	type qrCard struct {
 		Name, Code, URL string
 		SVG             template.HTML
 	}
 	data := struct {
 		Title string
-		Cards []card
+		Cards []qrCard
 	}{Title: n.Name}
 	for _, g := range grids {
 		u := s.reportURL(r, g.Code)
@@ -576,7 +565,7 @@ func (s *Server) qrSheet(w http.ResponseWriter, r *http.Request, p *redgrid.Prin
 		if err != nil {
 			return err
 		}
-		data.Cards = append(data.Cards, card{g.Name, g.Code, u, svg})
+		data.Cards = append(data.Cards, qrCard{g.Name, g.Code, u, svg})
 	}
 	var buf bytes.Buffer
 	if err := sheetTmpl.Execute(&buf, data); err != nil {
@@ -608,7 +597,7 @@ func (s *Server) publicGrid(w http.ResponseWriter, r *http.Request) error {
 	if len(code) > 20 || !allDigits(code) {
 		return redgrid.Invalid("code", "digits", "a grid code is 14 or 15 digits")
 	}
-	ctx := context.WithoutCancel(r.Context())
+	ctx := r.Context()
 	n, err := s.store.NodeByCode(ctx, code)
 	if err != nil {
 		return err
@@ -617,27 +606,47 @@ func (s *Server) publicGrid(w http.ResponseWriter, r *http.Request) error {
 		return redgrid.Errorf(redgrid.KindNotFound, "no grid has code %s", code)
 	}
 	out := publicGrid{Code: n.Code, Name: n.Name, Staff: []publicStaff{}}
-	if out.Ancestors, err = s.store.Ancestors(ctx, n.Path); err != nil {
-		return err
-	}
-	staff, err := s.store.NodeStaff(ctx, n.ID)
+	c, err := s.gridCard(ctx, n)
 	if err != nil {
 		return err
 	}
-	for _, st := range staff {
+	out.Ancestors = c.ancestors
+	for _, st := range c.staff {
 		out.Staff = append(out.Staff, publicStaff{st.DisplayName, st.Role})
+	}
+	if c.branch != nil {
+		out.Branch = c.branch.Name
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// card is what a grid shows of itself: where it is, who serves it, which party branch leads it.
+type card struct {
+	ancestors []redgrid.NodeRef
+	staff     []sqlstore.StaffGrant
+	branch    *redgrid.PartyOrg
+}
+
+func (s *Server) gridCard(ctx context.Context, n redgrid.Node) (card, error) {
+	var c card
+	var err error
+	if c.ancestors, err = s.store.Ancestors(ctx, n.Path); err != nil {
+		return c, err
+	}
+	if c.staff, err = s.store.NodeStaff(ctx, n.ID); err != nil {
+		return c, err
 	}
 	parties, err := s.store.PartyOrgsOfNode(ctx, n.ID)
 	if err != nil {
-		return err
+		return c, err
 	}
-	for _, po := range parties {
-		if po.Kind == redgrid.PartyBranch {
-			out.Branch = po.Name
+	for i := range parties {
+		if parties[i].Kind == redgrid.PartyBranch {
+			c.branch = &parties[i]
 			break
 		}
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return c, nil
 }
 
 func allDigits(s string) bool {
