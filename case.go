@@ -1,6 +1,12 @@
 package redgrid
 
-import "fmt"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // CaseState is where a case (案件/诉求) stands in the loop of "网格吹哨、部门报到" (product.md §2,
 // issue 5): reported → registered → dispatched → accepted → handled → verified → closed, with
@@ -38,7 +44,15 @@ const (
 	ActResume        CaseAction = "resume"         // 恢复办理
 	ActRequestExtend CaseAction = "request_extend" // 申请延期 (the handler)
 	ActApproveExtend CaseAction = "approve_extend" // 批准延期 (the dispatching level)
+	ActRejectExtend  CaseAction = "reject_extend"  // 驳回延期
+	ActEscalate      CaseAction = "escalate"       // 上提一级 (by hand; overdue cases climb by themselves)
+	ActMerge         CaseAction = "merge"          // 合并: a duplicate joins the surviving case and ends
 )
+
+// CaseActions lists the actions a caller may send.
+var CaseActions = []CaseAction{ActRegister, ActVoid, ActDispatch, ActAccept, ActReturn, ActFeedback,
+	ActVerifyPass, ActVerifyFail, ActRate, ActSuspend, ActResume, ActRequestExtend, ActApproveExtend,
+	ActRejectExtend, ActEscalate, ActMerge}
 
 // Rating is the resident's verdict at the call-back.
 type Rating string
@@ -60,6 +74,7 @@ type CaseStatus struct {
 	ExtendRequested bool
 	Extensions      int
 	Rating          Rating
+	Level           Level
 }
 
 // caseRoles says who may take each action: the dispatching level (community staff, street
@@ -71,6 +86,9 @@ var caseRoles = map[CaseAction][]Role{
 	ActVoid:          {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
 	ActDispatch:      {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
 	ActApproveExtend: {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
+	ActRejectExtend:  {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
+	ActEscalate:      {RoleGridLeader, RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
+	ActMerge:         {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
 	ActResume:        {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin, RoleDepartmentStaff},
 	ActAccept:        {RoleDepartmentStaff},
 	ActReturn:        {RoleDepartmentStaff},
@@ -104,10 +122,13 @@ var caseFrom = map[CaseAction][]CaseState{
 	ActVerifyPass:    {CaseHandled},
 	ActVerifyFail:    {CaseHandled},
 	ActRate:          {CaseVerified},
-	ActSuspend:       {CaseDispatched, CaseAccepted},
+	ActSuspend:       {CaseAccepted},
 	ActResume:        {CaseSuspended},
 	ActRequestExtend: {CaseAccepted},
 	ActApproveExtend: {CaseAccepted},
+	ActRejectExtend:  {CaseAccepted},
+	ActEscalate:      {CaseRegistered, CaseDispatched, CaseAccepted, CaseSuspended, CaseHandled},
+	ActMerge:         {CaseReported, CaseRegistered},
 }
 
 // Apply returns the status after action a (with rating r for ActRate), or a KindConflict error
@@ -131,7 +152,7 @@ func (s CaseStatus) Apply(a CaseAction, r Rating) (CaseStatus, error) {
 	switch a {
 	case ActRegister:
 		next.State = CaseRegistered
-	case ActVoid:
+	case ActVoid, ActMerge:
 		next.State = CaseVoided
 	case ActDispatch:
 		next.State = CaseDispatched
@@ -181,9 +202,308 @@ func (s CaseStatus) Apply(a CaseAction, r Rating) (CaseStatus, error) {
 		}
 		next.ExtendRequested = false
 		next.Extensions++
+	case ActRejectExtend:
+		if !s.ExtendRequested {
+			return s, Errorf(KindConflict, "no extension has been requested")
+		}
+		next.ExtendRequested = false
+	case ActEscalate:
+		if s.Level >= LevelCity {
+			return s, Errorf(KindConflict, "the case is already at the top of the escalation ladder")
+		}
+		next.Level++
 	}
 	return next, nil
 }
 
 // Final reports whether no action can change the case any more.
 func (s CaseState) Final() bool { return s == CaseClosed || s == CaseVoided }
+
+// Level is a rung of the escalation ladder of 002: 网格(小区)党支部 → 社区党建联席会议 →
+// 街道党建联席会议 → 市级党建联席会议. A case starts at the grid and climbs when it is overdue at
+// its level or by hand; each climb puts it on the agenda of that level's next joint meeting.
+type Level int
+
+// The rungs.
+const (
+	LevelGrid      Level = 0
+	LevelCommunity Level = 1
+	LevelStreet    Level = 2
+	LevelCity      Level = 3
+)
+
+// Name is the rung's Chinese name.
+func (l Level) Name() string {
+	switch l {
+	case LevelGrid:
+		return "网格(小区)党支部"
+	case LevelCommunity:
+		return "社区党建联席会议"
+	case LevelStreet:
+		return "街道党建联席会议"
+	case LevelCity:
+		return "市级党建联席会议"
+	}
+	return ""
+}
+
+// Channel is how a case came in.
+type Channel string
+
+// Intake channels.
+const (
+	ChannelPatrol  Channel = "patrol"  // 网格员巡查上报
+	ChannelQR      Channel = "qr"      // 居民扫码上报
+	ChannelPhone   Channel = "phone"   // 电话受理 (staff on behalf of a resident)
+	ChannelVisit   Channel = "visit"   // 敲门走访 (002's 敲门行动, staff on behalf)
+	ChannelOpen311 Channel = "open311" // an Open311 GeoReport v2 client
+)
+
+// Valid reports whether c is known.
+func (c Channel) Valid() bool {
+	switch c {
+	case ChannelPatrol, ChannelQR, ChannelPhone, ChannelVisit, ChannelOpen311:
+		return true
+	}
+	return false
+}
+
+// Text limits of a case.
+const (
+	MaxCaseDescription = 2000
+	MaxCaseAddress     = 200
+	MaxCaseReason      = 500
+	MaxCasePhotos      = 9
+)
+
+// NewCase is a report as it arrives from any channel. The position is required: every case is
+// placed in its grid by the grid lookup.
+type NewCase struct {
+	Category      string   `json:"category"`
+	Lng           *float64 `json:"lng"`
+	Lat           *float64 `json:"lat"`
+	CRS           string   `json:"crs"` // wgs84 (default), gcj02, bd09, cgcs2000
+	Address       string   `json:"address"`
+	Description   string   `json:"description"`
+	Channel       Channel  `json:"channel"`
+	ReporterName  string   `json:"reporter_name"`
+	ReporterPhone string   `json:"reporter_phone"`
+	Anonymous     bool     `json:"anonymous"`
+	Photos        []string `json:"photos"` // ids of uploaded photos
+}
+
+var (
+	mobileRe   = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	landlineRe = regexp.MustCompile(`^0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}$`)
+	photoIDRe  = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+// ValidPhone reports whether s is a mainland mobile number (11 digits from 13–19) or a landline
+// with its area code (010-12345678, 0719-8123456).
+func ValidPhone(s string) bool { return mobileRe.MatchString(s) || landlineRe.MatchString(s) }
+
+// MaskPhone shows the first three and last four digits of a mobile number (138****5678) and the
+// area code and last four digits of a landline.
+func MaskPhone(s string) string {
+	if s == "" {
+		return ""
+	}
+	r := []rune(s)
+	if len(r) <= 7 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+}
+
+// Validate checks the shape of a report; where it is and what category it is are checked against
+// the map and the category tree by the caller.
+func (c *NewCase) Validate() error {
+	var v Validator
+	v.Check(categoryCodeRe.MatchString(c.Category) && len(c.Category) == 4, "category", "format", "category must be the 4-digit code of a minor category")
+	if c.Lng == nil {
+		v.Add("lng", "required", "lng is required: every case is placed in its grid")
+	} else if !(*c.Lng >= -180 && *c.Lng <= 180) {
+		v.Add("lng", "range", "lng must be from -180 to 180")
+	}
+	if c.Lat == nil {
+		v.Add("lat", "required", "lat is required: every case is placed in its grid")
+	} else if !(*c.Lat >= -90 && *c.Lat <= 90) {
+		v.Add("lat", "range", "lat must be from -90 to 90")
+	}
+	n := utf8.RuneCountInString(strings.TrimSpace(c.Description))
+	v.Check(n >= 1, "description", "required", "description is required")
+	v.Check(n <= MaxCaseDescription, "description", "max_length", fmt.Sprintf("description must be at most %d characters", MaxCaseDescription))
+	v.Check(utf8.RuneCountInString(c.Address) <= MaxCaseAddress, "address", "max_length", fmt.Sprintf("address must be at most %d characters", MaxCaseAddress))
+	v.Check(c.Channel.Valid(), "channel", "enum", "channel must be one of patrol, qr, phone, visit, open311")
+	v.Check(utf8.RuneCountInString(c.ReporterName) <= 50, "reporter_name", "max_length", "reporter_name must be at most 50 characters")
+	if c.ReporterPhone != "" {
+		v.Check(ValidPhone(c.ReporterPhone), "reporter_phone", "format", "reporter_phone must be a mainland mobile number (11 digits) or a landline with area code")
+	}
+	v.Check(len(c.Photos) <= MaxCasePhotos, "photos", "max_items", fmt.Sprintf("at most %d photos", MaxCasePhotos))
+	for i, p := range c.Photos {
+		v.Check(photoIDRe.MatchString(p), fmt.Sprintf("photos[%d]", i), "format", "a photo id is the id an upload returned")
+	}
+	return v.Err()
+}
+
+// Case is one case (案件) with where it stands.
+type Case struct {
+	ID           int64        `json:"id"`
+	Number       string       `json:"number"` // 案件编号: the day received and the id
+	State        CaseState    `json:"state"`
+	Category     string       `json:"category"`
+	CategoryName string       `json:"category_name"`
+	Kind         CategoryKind `json:"kind"`
+	Matter       Matter       `json:"matter"`
+	GridID       int64        `json:"grid_id"`
+	GridCode     string       `json:"grid_code"`
+	GridName     string       `json:"grid_name"`
+	Path         string       `json:"-"`
+	Lng          float64      `json:"lng"`
+	Lat          float64      `json:"lat"`
+	Address      string       `json:"address"`
+	Description  string       `json:"description"`
+	Channel      Channel      `json:"channel"`
+	ReporterID   *int64       `json:"-"`
+	// ReporterName and ReporterPhone are masked unless the caller's role needs them (the
+	// dispatching level for the call-back); Masked says which.
+	ReporterName  string           `json:"reporter_name"`
+	ReporterPhone string           `json:"reporter_phone"`
+	Masked        bool             `json:"masked"`
+	Anonymous     bool             `json:"anonymous"`
+	Departments   []CaseDepartment `json:"departments"`
+	Level         Level            `json:"level"`
+	LevelName     string           `json:"level_name"`
+	Stage         string           `json:"stage"` // the stage whose deadline runs: register, accept, handle; "" when none
+	DueAt         *time.Time       `json:"due_at"`
+	Overdue       bool             `json:"overdue"`
+	Reopened      int              `json:"reopened"`
+	Reworks       int              `json:"reworks"`
+	Returns       int              `json:"returns"`
+	Extensions    int              `json:"extensions"`
+	ExtendRequest string           `json:"extend_request,omitempty"` // the working time asked for
+	Rating        Rating           `json:"rating,omitempty"`
+	Resolved      *bool            `json:"resolved"`
+	MergedInto    *int64           `json:"merged_into"`
+	Photos        []string         `json:"photos"`
+	Version       int              `json:"version"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+	ClosedAt      *time.Time       `json:"closed_at"`
+	Events        []CaseEvent      `json:"events,omitempty"`
+}
+
+// Status is the part of the case the state machine works on.
+func (c *Case) Status() CaseStatus {
+	return CaseStatus{State: c.State, Reopened: c.Reopened, Reworks: c.Reworks, Returns: c.Returns,
+		ExtendRequested: c.ExtendRequest != "", Extensions: c.Extensions, Rating: c.Rating, Level: c.Level}
+}
+
+// CaseNumber formats a case's number: the day it was received (CST) and its id.
+func CaseNumber(created time.Time, id int64) string {
+	return created.In(cstZone).Format("20060102") + fmt.Sprintf("%06d", id)
+}
+
+var cstZone = time.FixedZone("CST", 8*3600)
+
+// CaseDepartment is a department on a case: the lead (牵头) or a co-handler (协办), with its own
+// times, so each department's acceptance and handling are measured separately.
+type CaseDepartment struct {
+	OrgID        int64      `json:"org_id"`
+	Name         string     `json:"name"`
+	Role         string     `json:"role"`  // lead, co
+	State        string     `json:"state"` // dispatched, accepted, handled, returned
+	DispatchedAt time.Time  `json:"dispatched_at"`
+	AcceptDue    *time.Time `json:"accept_due"`
+	AcceptedAt   *time.Time `json:"accepted_at"`
+	HandleDue    *time.Time `json:"handle_due"`
+	HandledAt    *time.Time `json:"handled_at"`
+}
+
+// Department roles and states on a case.
+const (
+	DeptLead = "lead"
+	DeptCo   = "co"
+)
+
+// CaseEvent is one step of a case's timeline.
+type CaseEvent struct {
+	ID      int64          `json:"id"`
+	At      time.Time      `json:"at"`
+	Actor   string         `json:"actor"`
+	ActorID *int64         `json:"actor_id"`
+	Action  string         `json:"action"`
+	From    CaseState      `json:"from"`
+	To      CaseState      `json:"to"`
+	Reason  string         `json:"reason"`
+	Detail  map[string]any `json:"detail,omitempty"`
+}
+
+// CaseActionIn is one action sent to a case.
+type CaseActionIn struct {
+	Action CaseAction `json:"action"`
+	// Version, when given, must be the case's current version: a caller acting on a stale page
+	// is told (409) instead of acting on a case that changed under them.
+	Version int    `json:"version"`
+	Reason  string `json:"reason"`
+	// Dispatch: the lead department and co-handling departments.
+	Lead *int64  `json:"lead_department_id"`
+	Co   []int64 `json:"co_department_ids"`
+	// Rate: the resident's verdict and whether the problem is solved.
+	Rating   Rating `json:"rating"`
+	Resolved *bool  `json:"resolved"`
+	// Suspend: the objective conditions (Reason) and the explanation given to the resident.
+	Explanation string `json:"explanation"`
+	// Request an extension: extra working time ("5d", "4h").
+	Extend string `json:"extend"`
+	// Merge: the case this one duplicates.
+	Into int64 `json:"into"`
+	// Feedback and verification: photos.
+	Photos []string `json:"photos"`
+}
+
+// Validate checks the fields the action needs.
+func (in *CaseActionIn) Validate() error {
+	var v Validator
+	known := false
+	for _, a := range CaseActions {
+		known = known || a == in.Action
+	}
+	v.Check(known, "action", "enum", "action must be one of register, void, dispatch, accept, return, feedback, verify_pass, verify_fail, rate, suspend, resume, request_extend, approve_extend, reject_extend, escalate, merge")
+	v.Check(in.Version >= 0, "version", "min", "version must not be negative")
+	reason := utf8.RuneCountInString(strings.TrimSpace(in.Reason))
+	v.Check(reason <= MaxCaseReason, "reason", "max_length", fmt.Sprintf("reason must be at most %d characters", MaxCaseReason))
+	v.Check(utf8.RuneCountInString(in.Explanation) <= MaxCaseReason, "explanation", "max_length", fmt.Sprintf("explanation must be at most %d characters", MaxCaseReason))
+	switch in.Action {
+	case ActVoid, ActReturn, ActVerifyFail, ActRequestExtend, ActRejectExtend, ActEscalate:
+		v.Check(reason > 0, "reason", "required", "a reason is required for "+string(in.Action))
+	case ActSuspend:
+		v.Check(reason > 0, "reason", "required", "the objective conditions are required to suspend a case")
+		v.Check(strings.TrimSpace(in.Explanation) != "", "explanation", "required", "the explanation given to the resident is required to suspend a case")
+	case ActDispatch:
+		v.Check(in.Lead != nil && *in.Lead > 0, "lead_department_id", "required", "a lead department is required")
+		v.Check(len(in.Co) <= 10, "co_department_ids", "max_items", "at most 10 co-handling departments")
+		seen := map[int64]bool{}
+		if in.Lead != nil {
+			seen[*in.Lead] = true
+		}
+		for i, id := range in.Co {
+			v.Check(id > 0 && !seen[id], fmt.Sprintf("co_department_ids[%d]", i), "unique", "a co-handling department must be another department, named once")
+			seen[id] = true
+		}
+	case ActRate:
+		v.Check(in.Rating == RatingSatisfied || in.Rating == RatingBasic || in.Rating == RatingDissatisfied, "rating", "enum", "rating must be satisfied, basically_satisfied or dissatisfied")
+	case ActMerge:
+		v.Check(in.Into > 0, "into", "required", "the surviving case is required")
+	}
+	if in.Action == ActRequestExtend {
+		if _, err := ParseLimit(in.Extend); err != nil {
+			v.Add("extend", "limit", "extend must be extra working time like 4h or 5d")
+		}
+	}
+	v.Check(len(in.Photos) <= MaxCasePhotos, "photos", "max_items", fmt.Sprintf("at most %d photos", MaxCasePhotos))
+	for i, p := range in.Photos {
+		v.Check(photoIDRe.MatchString(p), fmt.Sprintf("photos[%d]", i), "format", "a photo id is the id an upload returned")
+	}
+	return v.Err()
+}

@@ -267,3 +267,24 @@ func ParseHolidays(r io.Reader) (holidays, makeUp []Date, err error) {
 	}
 	return holidays, makeUp, nil
 }
+
+// DefaultPeriods are the working periods of a calendar left unconfigured.
+const DefaultPeriods = "09:00-12:00,13:30-17:30"
+
+// Default is Monday to Friday, DefaultPeriods, with no holidays entered.
+func Default() *Calendar {
+	ps, _ := ParsePeriods(DefaultPeriods)
+	c, err := New(ps, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// AddLimit adds a limit of minutes of working time or of working days.
+func (c *Calendar) AddLimit(t time.Time, minutes, days int) (time.Time, error) {
+	if days > 0 {
+		return c.AddDays(t, days)
+	}
+	return c.Add(t, time.Duration(minutes)*time.Minute)
+}
