@@ -1,0 +1,754 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/hanzi"
+)
+
+// CaseOptions configure the case loop.
+type CaseOptions struct {
+	// RemindAt is the share of a stage's working time after which a reminder goes out (default 0.8).
+	RemindAt float64
+	// NoEscalateOnOverdue keeps overdue cases at their level (by default an overdue handling stage
+	// climbs one rung of the ladder).
+	NoEscalateOnOverdue bool
+	// PublicURL starts the links in notifications ("" for none).
+	PublicURL string
+	// Webhooks: notifications are also queued for the configured group robots.
+	Webhooks bool
+}
+
+func (o CaseOptions) withDefaults() CaseOptions {
+	if !(o.RemindAt > 0 && o.RemindAt < 1) {
+		o.RemindAt = 0.8
+	}
+	return o
+}
+
+// Case flags: each marks that a once-per-case counter has moved.
+const (
+	fRegistered = 1 << iota
+	fDispatched
+	fResponded
+	fHandled
+	fReworked
+	fExtended
+	fDue
+	fOverdue
+	fHandleLate
+	fClosed
+	fRespondedOnTime
+)
+
+// Stages whose deadlines run.
+const (
+	StageRegister = "register" // 立案派遣
+	StageAccept   = "accept"   // 签收
+	StageHandle   = "handle"   // 处置
+	StageVerify   = "verify"   // 核查 (no deadline)
+	StageRate     = "rate"     // 回访 (no deadline)
+)
+
+// ---- categories ----
+
+const categoryCols = "id, code, name, parent_code, kind, matter, register_limit, accept_limit, handle_limit, department_id, pinyin, initials, active, version"
+
+func scanCategory(r scanner) (redgrid.Category, error) {
+	var c redgrid.Category
+	err := r.Scan(&c.ID, &c.Code, &c.Name, &c.ParentCode, &c.Kind, &c.Matter, &c.RegisterLimit, &c.AcceptLimit, &c.HandleLimit, &c.DepartmentID, &c.Pinyin, &c.Initials, &c.Active, &c.Version)
+	return c, err
+}
+
+// Categories returns the whole category tree in code order.
+func (s *Store) Categories(ctx context.Context) ([]redgrid.Category, error) {
+	rows, err := s.query(ctx, "SELECT "+categoryCols+" FROM case_categories ORDER BY code")
+	if err != nil {
+		return nil, fmt.Errorf("categories: %w", err)
+	}
+	defer rows.Close()
+	out := []redgrid.Category{}
+	for rows.Next() {
+		c, err := scanCategory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("categories: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// categoryTTL bounds how stale another server's category change may look here.
+const categoryTTL = 2 * time.Second
+
+// Category returns an active category by code from a cache refreshed every two seconds (intake
+// classifies thousands of cases a second; the tree changes a few times a year).
+func (s *Store) CategoryByCode(ctx context.Context, code string) (redgrid.Category, bool, error) {
+	if err := s.loadCategories(ctx); err != nil {
+		return redgrid.Category{}, false, err
+	}
+	s.catMu.Lock()
+	defer s.catMu.Unlock()
+	c, ok := s.catCode[code]
+	return c, ok, nil
+}
+
+func (s *Store) categoryByID(ctx context.Context, id int64) (redgrid.Category, error) {
+	if err := s.loadCategories(ctx); err != nil {
+		return redgrid.Category{}, err
+	}
+	s.catMu.Lock()
+	c, ok := s.catByID[id]
+	s.catMu.Unlock()
+	if !ok {
+		// Added by another server a moment ago.
+		c, err := scanCategory(s.queryRow(ctx, "SELECT "+categoryCols+" FROM case_categories WHERE id = ?", id))
+		return c, err
+	}
+	return c, nil
+}
+
+func (s *Store) loadCategories(ctx context.Context) error {
+	s.catMu.Lock()
+	fresh := s.catCode != nil && time.Since(s.catAt) < categoryTTL
+	s.catMu.Unlock()
+	if fresh {
+		return nil
+	}
+	cs, err := s.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	byID, byCode := map[int64]redgrid.Category{}, map[string]redgrid.Category{}
+	for _, c := range cs {
+		byID[c.ID] = c
+		byCode[c.Code] = c
+	}
+	s.catMu.Lock()
+	s.catByID, s.catCode, s.catAt = byID, byCode, time.Now()
+	s.catMu.Unlock()
+	return nil
+}
+
+func (s *Store) invalidateCategories() {
+	s.catMu.Lock()
+	s.catCode = nil
+	s.catMu.Unlock()
+}
+
+// SaveCategories creates or replaces categories by code, all or nothing. A minor category's
+// major must exist or come in the same call; a department named must be a department.
+func (s *Store) SaveCategories(ctx context.Context, cs []redgrid.Category) error {
+	var v redgrid.Validator
+	codes := map[string]bool{}
+	for i, c := range cs {
+		prefix := fmt.Sprintf("categories[%d].", i)
+		if err := c.Validate(prefix); err != nil {
+			var re *redgrid.Error
+			errors.As(err, &re)
+			for _, f := range re.Fields {
+				v.Add(f.Field, f.Rule, f.Message)
+			}
+		}
+		v.Check(!codes[c.Code], prefix+"code", "unique", "code "+c.Code+" appears twice")
+		codes[c.Code] = true
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	err := s.write(ctx, func(t *tx) error {
+		for i, c := range cs {
+			prefix := fmt.Sprintf("categories[%d].", i)
+			if c.ParentCode != "" && !codes[c.ParentCode] {
+				var n int
+				if err := t.queryRow("SELECT COUNT(*) FROM case_categories WHERE code = ?", c.ParentCode).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					return redgrid.Invalid(prefix+"parent_code", "exists", "major category "+c.ParentCode+" does not exist")
+				}
+			}
+			if c.DepartmentID != nil {
+				var kind string
+				err := t.queryRow("SELECT kind FROM orgs WHERE id = ?", *c.DepartmentID).Scan(&kind)
+				if errors.Is(err, sql.ErrNoRows) || err == nil && kind != string(redgrid.OrgDepartment) {
+					return redgrid.Invalid(prefix+"department_id", "department", "department_id must name a department")
+				}
+				if err != nil {
+					return err
+				}
+			}
+			full, ini := hanzi.Keys(c.Name)
+			now := s.now().UTC()
+			res, err := t.exec(`UPDATE case_categories SET name = ?, parent_code = ?, kind = ?, matter = ?, register_limit = ?, accept_limit = ?,
+				handle_limit = ?, department_id = ?, pinyin = ?, initials = ?, active = ?, version = version + 1, updated_at = ? WHERE code = ?`,
+				c.Name, c.ParentCode, c.Kind, c.Matter, c.RegisterLimit, c.AcceptLimit, c.HandleLimit, c.DepartmentID, full, ini, c.Active, now, c.Code)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if _, err := t.exec(`INSERT INTO case_categories (code, name, parent_code, kind, matter, register_limit, accept_limit, handle_limit,
+					department_id, pinyin, initials, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					c.Code, c.Name, c.ParentCode, c.Kind, c.Matter, c.RegisterLimit, c.AcceptLimit, c.HandleLimit, c.DepartmentID, full, ini, c.Active, now); err != nil {
+					return err
+				}
+			}
+		}
+		return t.audit("case_categories.save", "case_categories", map[string]any{"codes": len(cs)})
+	})
+	s.invalidateCategories()
+	return err
+}
+
+// EnsureCategories loads the given tree when no category exists yet (a new installation).
+func (s *Store) EnsureCategories(ctx context.Context, cs []redgrid.Category) (bool, error) {
+	var n int
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM case_categories").Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	return true, s.SaveCategories(ctx, cs)
+}
+
+// ---- intake ----
+
+// CaseIntake is a validated report, placed and classified by the caller.
+type CaseIntake struct {
+	In         redgrid.NewCase
+	Category   redgrid.Category
+	GridID     int64
+	GridPath   string
+	GridCode   string
+	GridName   string
+	Lng, Lat   float64 // WGS-84
+	ReporterID *int64
+	// FollowHash is the hash of the token an anonymous reporter follows the case with.
+	FollowHash string
+}
+
+// workDur is a limit as working time.
+func (s *Store) workDur(l redgrid.Limit) time.Duration {
+	if l.Days > 0 {
+		return time.Duration(l.Days) * s.cal.DayLength()
+	}
+	return l.Duration()
+}
+
+// deadline returns when a stage started at start with limit l is due and when to remind.
+func (s *Store) deadline(start time.Time, l redgrid.Limit) (due, remind time.Time, err error) {
+	return s.deadlineDur(start, s.workDur(l))
+}
+
+// deadlineDur is deadline for a stretch of working time.
+func (s *Store) deadlineDur(start time.Time, w time.Duration) (due, remind time.Time, err error) {
+	if due, err = s.cal.Add(start, w); err != nil {
+		return
+	}
+	remind, err = s.cal.Add(start, time.Duration(float64(w)*s.cases.RemindAt))
+	// Stored in UTC: SQLite compares timestamps as text.
+	return due.UTC(), remind.UTC(), err
+}
+
+// CreateCase stores a new case with its first event, its register-and-dispatch deadline and its
+// audit line, in a group commit (see batch.go). It returns after the commit is on disk.
+func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bool, error) {
+	reg, _, _, err := ci.Category.Limits()
+	if err != nil {
+		return redgrid.Case{}, false, err
+	}
+	now := s.now().UTC()
+	due, remind, err := s.deadline(now, reg)
+	if err != nil {
+		return redgrid.Case{}, false, err
+	}
+	in := ci.In
+	day := now.In(cst).Format(time.DateOnly)
+	photos := strings.Join(in.Photos, ",")
+	var follow any
+	if ci.FollowHash != "" {
+		follow = ci.FollowHash
+	}
+	var id int64
+	idem, hasKey := redgrid.IdempotencyFrom(ctx)
+	actor := redgrid.ActorFrom(ctx)
+	if hasKey {
+		if id, ok, err := s.lookupIdem(ctx, actor.UserID, idem, "case"); err != nil || ok {
+			if err != nil {
+				return redgrid.Case{}, false, err
+			}
+			c, err := s.Case(ctx, id)
+			return c, true, err
+		}
+	}
+	err = s.writeGrouped(ctx, func(t *tx, acc *rollupAcc) error {
+		err := t.queryRow(`INSERT INTO cases (state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
+			reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel, ci.ReporterID,
+			in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if len(in.Photos) > 0 {
+			if err := t.attachPhotos(id, in.Photos, "photos"); err != nil {
+				return err
+			}
+		}
+		if err := t.caseEvent(id, "report", "", redgrid.CaseReported, "", map[string]any{"channel": in.Channel, "category": ci.Category.Code}); err != nil {
+			return err
+		}
+		if _, err := t.exec("INSERT INTO case_deadlines (case_id, stage, started_at, due_at, remind_at) VALUES (?, ?, ?, ?, ?)",
+			id, StageRegister, now, due, remind); err != nil {
+			return err
+		}
+		if err := t.audit("case.report", "case/"+strconv.FormatInt(id, 10), map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}); err != nil {
+			return err
+		}
+		if hasKey {
+			if _, err := t.exec("INSERT INTO idempotency_keys (user_id, idem_key, route, request_hash, resource, resource_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				actor.UserID, idem.Key, idem.Route, idem.RequestHash, "case", id, now); err != nil {
+				return err
+			}
+		}
+		acc.add(ci.GridPath, day, rcReceived, 1)
+		return nil
+	})
+	if err != nil {
+		if hasKey && isUniqueErr(err) {
+			if id, ok, lerr := s.lookupIdem(ctx, actor.UserID, idem, "case"); lerr == nil && ok {
+				c, err := s.Case(ctx, id)
+				return c, true, err
+			}
+		}
+		return redgrid.Case{}, false, err
+	}
+	c := redgrid.Case{ID: id, Number: redgrid.CaseNumber(now, id), State: redgrid.CaseReported, Category: ci.Category.Code,
+		CategoryName: ci.Category.Name, Kind: ci.Category.Kind, Matter: ci.Category.Matter, GridID: ci.GridID, GridCode: ci.GridCode,
+		GridName: ci.GridName, Path: ci.GridPath, Lng: ci.Lng, Lat: ci.Lat, Address: in.Address, Description: in.Description,
+		Channel: in.Channel, ReporterID: ci.ReporterID, ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
+		Anonymous: in.Anonymous, Departments: []redgrid.CaseDepartment{}, LevelName: redgrid.LevelGrid.Name(), Stage: StageRegister,
+		DueAt: &due, Photos: nonNil(in.Photos), Version: 1, CreatedAt: now, UpdatedAt: now}
+	return c, false, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// attachPhotos links uploaded photos to a case; each must exist and belong to no case yet.
+func (t *tx) attachPhotos(caseID int64, ids []string, field string) error {
+	for i, p := range ids {
+		res, err := t.exec("UPDATE photos SET case_id = ? WHERE id = ? AND case_id IS NULL", caseID, p)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return redgrid.Invalid(fmt.Sprintf("%s[%d]", field, i), "exists", "photo "+p+" was not uploaded or belongs to another case")
+		}
+	}
+	return nil
+}
+
+func (t *tx) caseEvent(caseID int64, action string, from, to redgrid.CaseState, reason string, detail map[string]any) error {
+	a := redgrid.ActorFrom(t.ctx)
+	d := "{}"
+	if len(detail) > 0 {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return err
+		}
+		d = string(b)
+	}
+	var actorID any
+	name := a.Username
+	if a.UserID != 0 {
+		actorID = a.UserID
+	}
+	if name == "" {
+		name = "system"
+	}
+	_, err := t.exec("INSERT INTO case_events (case_id, at, actor_id, actor, action, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		caseID, t.s.now().UTC(), actorID, name, action, string(from), string(to), reason, d)
+	return err
+}
+
+// ---- reading ----
+
+const caseCols = `c.id, c.state, c.category_id, c.node_id, n.code, n.name, c.path, c.lng, c.lat, c.address, c.description, c.channel,
+	c.reporter_id, c.reporter_name, c.reporter_phone, c.anonymous, c.lead_org_id, c.level, c.stage, c.due_at, c.overdue, c.paused_s,
+	c.reopened, c.reworks, c.returns, c.extensions, c.extend_request, c.rating, c.resolved, c.merged_into, c.photos, c.flags,
+	c.version, c.created_at, c.updated_at, c.closed_at, c.received_day`
+
+type caseRow struct {
+	redgrid.Case
+	categoryID int64
+	leadOrg    *int64
+	pausedS    *int64
+	flags      int
+	day        string
+}
+
+func scanCase(r scanner) (caseRow, error) {
+	var c caseRow
+	var due, closed timeCol
+	var created, updated timeCol
+	var photos string
+	var dueRaw, closedRaw any
+	err := r.Scan(&c.ID, &c.State, &c.categoryID, &c.GridID, &c.GridCode, &c.GridName, &c.Path, &c.Lng, &c.Lat, &c.Address, &c.Description, &c.Channel,
+		&c.ReporterID, &c.ReporterName, &c.ReporterPhone, &c.Anonymous, &c.leadOrg, &c.Level, &c.Stage, &dueRaw, &c.Overdue, &c.pausedS,
+		&c.Reopened, &c.Reworks, &c.Returns, &c.Extensions, &c.ExtendRequest, &c.Rating, &c.Resolved, &c.MergedInto, &photos, &c.flags,
+		&c.Version, &created, &updated, &closedRaw, &c.day)
+	if err != nil {
+		return c, err
+	}
+	if dueRaw != nil {
+		if err := due.Scan(dueRaw); err != nil {
+			return c, err
+		}
+		c.DueAt = &due.t
+	}
+	if closedRaw != nil {
+		if err := closed.Scan(closedRaw); err != nil {
+			return c, err
+		}
+		c.ClosedAt = &closed.t
+	}
+	c.CreatedAt, c.UpdatedAt = created.t, updated.t
+	c.Number = redgrid.CaseNumber(c.CreatedAt, c.ID)
+	c.LevelName = c.Level.Name()
+	c.Photos = []string{}
+	if photos != "" {
+		c.Photos = strings.Split(photos, ",")
+	}
+	c.Departments = []redgrid.CaseDepartment{}
+	return c, nil
+}
+
+func (s *Store) fillCategory(ctx context.Context, c *caseRow) error {
+	cat, err := s.categoryByID(ctx, c.categoryID)
+	if err != nil {
+		return err
+	}
+	c.Category, c.CategoryName, c.Kind, c.Matter = cat.Code, cat.Name, cat.Kind, cat.Matter
+	return nil
+}
+
+// Case returns one case with its departments and timeline; KindNotFound when there is none.
+func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
+	c, err := scanCase(s.queryRow(ctx, "SELECT "+caseCols+" FROM cases c JOIN nodes n ON n.id = c.node_id WHERE c.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return redgrid.Case{}, redgrid.Errorf(redgrid.KindNotFound, "case %d not found", id)
+	}
+	if err != nil {
+		return redgrid.Case{}, fmt.Errorf("case: %w", err)
+	}
+	if err := s.fillCategory(ctx, &c); err != nil {
+		return redgrid.Case{}, err
+	}
+	if c.Departments, err = s.caseDepartments(ctx, nil, id); err != nil {
+		return redgrid.Case{}, err
+	}
+	rows, err := s.query(ctx, "SELECT id, at, actor_id, actor, action, from_state, to_state, reason, detail FROM case_events WHERE case_id = ? ORDER BY id", id)
+	if err != nil {
+		return redgrid.Case{}, err
+	}
+	defer rows.Close()
+	c.Events = []redgrid.CaseEvent{}
+	for rows.Next() {
+		var e redgrid.CaseEvent
+		var at timeCol
+		var detail string
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason, &detail); err != nil {
+			return redgrid.Case{}, err
+		}
+		e.At = at.t
+		if detail != "{}" {
+			json.Unmarshal([]byte(detail), &e.Detail)
+		}
+		c.Events = append(c.Events, e)
+	}
+	return c.Case, rows.Err()
+}
+
+func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid.CaseDepartment, error) {
+	q := `SELECT co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
+		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id = ? ORDER BY co.role DESC, co.org_id`
+	var rows *sql.Rows
+	var err error
+	if t != nil {
+		rows, err = t.query(q, id)
+	} else {
+		rows, err = s.query(ctx, q, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []redgrid.CaseDepartment{}
+	for rows.Next() {
+		var d redgrid.CaseDepartment
+		var disp timeCol
+		var ad, aa, hd, ha any
+		if err := rows.Scan(&d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
+			return nil, err
+		}
+		d.DispatchedAt = disp.t
+		if d.AcceptDue, err = optTime(ad); err == nil {
+			if d.AcceptedAt, err = optTime(aa); err == nil {
+				if d.HandleDue, err = optTime(hd); err == nil {
+					d.HandledAt, err = optTime(ha)
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func optTime(v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var c timeCol
+	if err := c.Scan(v); err != nil {
+		return nil, err
+	}
+	return &c.t, nil
+}
+
+// CaseFilter selects cases for a list.
+type CaseFilter struct {
+	Scopes  []string // subtrees of the caller (nil: none)
+	OrgIDs  []int64  // or: cases on which one of these departments is dispatched
+	States  []redgrid.CaseState
+	NodeID  int64 // within this node's subtree
+	Path    string
+	Q       string // number or words of the description/address
+	Overdue bool
+	Level   *redgrid.Level
+	// Mine: cases this user reported.
+	ReporterID int64
+	// Order: "due" (time left, most urgent first: the dispatch board) or "new" (newest first).
+	Order    string
+	Limit    int
+	BeforeID int64
+}
+
+// Cases lists cases matching f without their timelines.
+func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error) {
+	var where []string
+	var args []any
+	var access []string
+	if len(f.Scopes) > 0 {
+		w, a := scopeWhere("c.path", f.Scopes)
+		access = append(access, w)
+		args = append(args, a...)
+	}
+	if len(f.OrgIDs) > 0 {
+		access = append(access, "EXISTS (SELECT 1 FROM case_orgs co WHERE co.case_id = c.id AND co.org_id IN (?"+strings.Repeat(", ?", len(f.OrgIDs)-1)+"))")
+		for _, id := range f.OrgIDs {
+			args = append(args, id)
+		}
+	}
+	if f.ReporterID != 0 {
+		access = append(access, "c.reporter_id = ?")
+		args = append(args, f.ReporterID)
+	}
+	if len(access) == 0 {
+		return []redgrid.Case{}, nil
+	}
+	where = append(where, "("+strings.Join(access, " OR ")+")")
+	if f.Path != "" {
+		where = append(where, "c.path >= ? AND c.path < ?")
+		args = append(args, f.Path, rangeEnd(f.Path))
+	}
+	if len(f.States) > 0 {
+		ph := make([]string, len(f.States))
+		for i, st := range f.States {
+			ph[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "c.state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Overdue {
+		where = append(where, "c.overdue = ?")
+		args = append(args, true)
+	}
+	if f.Level != nil {
+		where = append(where, "c.level = ?")
+		args = append(args, int(*f.Level))
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		if len(q) == 14 && allDigits(q) {
+			id, _ := strconv.ParseInt(q[8:], 10, 64)
+			where = append(where, "c.id = ?")
+			args = append(args, id)
+		} else {
+			where = append(where, "(c.description LIKE ? ESCAPE '\\' OR c.address LIKE ? ESCAPE '\\')")
+			like := "%" + likeEscape(q) + "%"
+			args = append(args, like, like)
+		}
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "c.id < ?")
+		args = append(args, f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	order := "c.id DESC"
+	if f.Order == "due" {
+		order = "CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at, c.id"
+	}
+	q := "SELECT " + caseCols + " FROM cases c JOIN nodes n ON n.id = c.node_id WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	defer rows.Close()
+	var crs []caseRow
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("cases: %w", err)
+		}
+		crs = append(crs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	out := make([]redgrid.Case, 0, len(crs))
+	for i := range crs {
+		if err := s.fillCategory(ctx, &crs[i]); err != nil {
+			return nil, err
+		}
+		out = append(out, crs[i].Case)
+	}
+	return out, nil
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// CaseByFollowHash finds the case an anonymous reporter follows; a merged case leads to the
+// surviving one.
+func (s *Store) CaseByFollowHash(ctx context.Context, hash string) (redgrid.Case, error) {
+	var id int64
+	var merged *int64
+	err := s.queryRow(ctx, "SELECT id, merged_into FROM cases WHERE follow_hash = ?", hash).Scan(&id, &merged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return redgrid.Case{}, redgrid.Errorf(redgrid.KindNotFound, "no case for this link")
+	}
+	if err != nil {
+		return redgrid.Case{}, err
+	}
+	for i := 0; merged != nil && i < 10; i++ {
+		id = *merged
+		if err := s.queryRow(ctx, "SELECT merged_into FROM cases WHERE id = ?", id).Scan(&merged); err != nil {
+			return redgrid.Case{}, err
+		}
+	}
+	return s.Case(ctx, id)
+}
+
+// OpenCasesNear returns the open cases of a category in a grid received since since, except
+// one: the candidates for a duplicate (the caller measures the distance). It reads the partial
+// index of open cases only.
+func (s *Store) OpenCasesNear(ctx context.Context, gridID int64, category string, since time.Time, except int64) ([]redgrid.Case, error) {
+	cat, ok, err := s.CategoryByCode(ctx, category)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT id, state, lng, lat, description, created_at FROM cases
+		WHERE node_id = ? AND category_id = ? AND created_at >= ? AND state NOT IN ('closed', 'voided') AND id <> ?
+		ORDER BY created_at DESC LIMIT 50`, gridID, cat.ID, since.UTC(), except)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []redgrid.Case{}
+	for rows.Next() {
+		c := redgrid.Case{GridID: gridID, Category: cat.Code, CategoryName: cat.Name}
+		var created timeCol
+		if err := rows.Scan(&c.ID, &c.State, &c.Lng, &c.Lat, &c.Description, &created); err != nil {
+			return nil, err
+		}
+		c.CreatedAt, c.Number = created.t, redgrid.CaseNumber(created.t, c.ID)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// AgendaItem is a case on the list of a level's next joint meeting.
+type AgendaItem struct {
+	CaseID    int64     `json:"case_id"`
+	Number    string    `json:"number"`
+	Level     int       `json:"level"`
+	LevelName string    `json:"level_name"`
+	Reason    string    `json:"reason"`
+	AddedAt   time.Time `json:"added_at"`
+	State     string    `json:"state"`
+	Category  string    `json:"category_name"`
+	GridName  string    `json:"grid_name"`
+}
+
+// Agenda lists the cases waiting for the next joint meeting held at a node, oldest first.
+func (s *Store) Agenda(ctx context.Context, nodeID int64) ([]AgendaItem, error) {
+	rows, err := s.query(ctx, `SELECT a.case_id, a.level, a.reason, a.added_at, c.state, c.category_id, n.name, c.created_at
+		FROM agenda_items a JOIN cases c ON c.id = a.case_id JOIN nodes n ON n.id = c.node_id
+		WHERE a.node_id = ? AND a.meeting_on IS NULL ORDER BY a.added_at, a.case_id`, nodeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AgendaItem{}
+	var cats []int64
+	for rows.Next() {
+		var a AgendaItem
+		var added, created timeCol
+		var cat int64
+		if err := rows.Scan(&a.CaseID, &a.Level, &a.Reason, &added, &a.State, &cat, &a.GridName, &created); err != nil {
+			return nil, err
+		}
+		a.AddedAt, a.Number, a.LevelName = added.t, redgrid.CaseNumber(created.t, a.CaseID), redgrid.Level(a.Level).Name()
+		out = append(out, a)
+		cats = append(cats, cat)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		c, err := s.categoryByID(ctx, cats[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i].Category = c.Name
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package sqlstore_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/redgridtest"
+	"github.com/redgrid/redgrid/internal/sqlstore"
+)
+
+// TestDeadlinesFireOnceAcrossServers: two stores on one database (two servers) run the deadline
+// jobs at the same moments; every reminder and every overdue fires exactly once, with its
+// event, notification and counter.
+func TestDeadlinesFireOnceAcrossServers(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		clock := redgridtest.NewClock()
+		dsn := e.DSN(t)
+		a := redgridtest.OpenDSN(t, dsn, sqlstore.Options{Now: clock.Now})
+		b := redgridtest.OpenDSN(t, dsn, sqlstore.Options{Now: clock.Now})
+		tr := redgridtest.BuildTree(t, a)
+		if _, err := a.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+			t.Fatal(err)
+		}
+		cat, _, _ := a.CategoryByCode(ctx, "0101")
+		const n = 20
+		for i := range n {
+			lng, lat := 110.77, 32.59
+			in := redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "测试", Channel: redgrid.ChannelPhone}
+			grid := tr.Grid1
+			if i%2 == 1 {
+				grid = tr.Grid3
+			}
+			if _, _, err := a.CreateCase(ctx, sqlstore.CaseIntake{In: in, Category: cat, GridID: grid.ID, GridPath: grid.Path, GridCode: grid.Code, Lng: lng, Lat: lat}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(72 * time.Hour)
+		var wg sync.WaitGroup
+		totals := make([]sqlstore.JobResult, 2)
+		for i, s := range []*sqlstore.Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 5 {
+					r, err := s.RunDeadlines(ctx, 7)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					totals[i].Reminded += r.Reminded
+					totals[i].Overdue += r.Overdue
+				}
+			}()
+		}
+		wg.Wait()
+		if got := totals[0].Overdue + totals[1].Overdue; got != n {
+			t.Errorf("overdue fired %d times in all (%+v), want %d", got, totals, n)
+		}
+		if got := totals[0].Reminded + totals[1].Reminded; got != n {
+			t.Errorf("reminders fired %d times in all (%+v), want %d", got, totals, n)
+		}
+		count := func(q string) int {
+			var c int
+			if err := a.DB().QueryRow(q).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if c := count("SELECT COUNT(*) FROM case_events WHERE action = 'overdue'"); c != n {
+			t.Errorf("%d overdue events, want %d", c, n)
+		}
+		if c := count("SELECT COUNT(*) FROM notifications WHERE kind = 'remind'"); c != n {
+			t.Errorf("%d reminders, want %d", c, n)
+		}
+		counts, err := a.CaseCounts(ctx, tr.District.ID, "2026-01-01", "2026-12-31")
+		if err != nil || counts["overdue"] != n || counts["received"] != n {
+			t.Errorf("district counts %v %v", counts, err)
+		}
+		c1, _ := a.CaseCounts(ctx, tr.Community1.ID, "2026-01-01", "2026-12-31")
+		if c1["received"] != n/2 {
+			t.Errorf("community1 received %d, want %d", c1["received"], n/2)
+		}
+		// The rollups agree with a rebuild from the cases.
+		before := counts
+		if err := a.RebuildRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := a.CaseCounts(ctx, tr.District.ID, "2026-01-01", "2026-12-31")
+		for k, v := range before {
+			if after[k] != v {
+				t.Errorf("rebuilt %s = %d, kept %d", k, after[k], v)
+			}
+		}
+	})
+}

@@ -1,0 +1,598 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redgrid/redgrid"
+)
+
+// Authorize decides whether the caller may take an action on a case, given the case as it is
+// inside the transaction. It returns the department the caller acts for (department staff) or 0,
+// or a KindForbidden error; it runs before the state check, so 403 comes before 409.
+type Authorize func(c *redgrid.Case, a redgrid.CaseAction) (orgID int64, err error)
+
+// ActOnCase applies one action to a case in one transaction: the state change, its event, its
+// deadlines, its rollups and its audit line, or nothing. With an Idempotency-Key a retry returns
+// the case without acting again.
+func (s *Store) ActOnCase(ctx context.Context, id int64, in redgrid.CaseActionIn, authorize Authorize) (redgrid.Case, bool, error) {
+	_, replayed, err := s.create(ctx, "case_action", func(t *tx) (int64, error) {
+		acc := newRollupAcc()
+		if err := s.act(t, acc, id, in, authorize); err != nil {
+			return 0, err
+		}
+		return id, acc.flush(t)
+	})
+	if err != nil {
+		return redgrid.Case{}, false, err
+	}
+	c, err := s.Case(ctx, id)
+	return c, replayed, err
+}
+
+func (t *tx) lockCase(id int64) (caseRow, error) {
+	c, err := scanCase(t.queryRow("SELECT "+caseCols+" FROM cases c JOIN nodes n ON n.id = c.node_id WHERE c.id = ?"+t.s.dialect.forUpdate(), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, redgrid.Errorf(redgrid.KindNotFound, "case %d not found", id)
+	}
+	if err != nil {
+		return c, err
+	}
+	if err := t.s.fillCategory(t.ctx, &c); err != nil {
+		return c, err
+	}
+	c.Departments, err = t.s.caseDepartments(t.ctx, t, id)
+	return c, err
+}
+
+func deptOf(c *redgrid.Case, org int64) *redgrid.CaseDepartment {
+	for i := range c.Departments {
+		if c.Departments[i].OrgID == org {
+			return &c.Departments[i]
+		}
+	}
+	return nil
+}
+
+func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, authorize Authorize) error {
+	c, err := t.lockCase(id)
+	if err != nil {
+		return err
+	}
+	org, err := authorize(&c.Case, in.Action)
+	if err != nil {
+		return err
+	}
+	if in.Version != 0 && in.Version != c.Version {
+		return redgrid.Errorf(redgrid.KindConflict, "case %d changed since version %d (it is at version %d now): reload it and try again", id, in.Version, c.Version)
+	}
+	cat, err := s.categoryByID(t.ctx, c.categoryID)
+	if err != nil {
+		return err
+	}
+	regL, accL, handL, err := cat.Limits()
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	today := now.In(cst).Format(time.DateOnly)
+	// A co-handling department's own steps touch its own row only.
+	if d := deptOf(&c.Case, org); d != nil && d.Role == redgrid.DeptCo {
+		return t.coStep(acc, &c, d, in, handL, now, today)
+	}
+	var lead *redgrid.CaseDepartment
+	if c.leadOrg != nil {
+		lead = deptOf(&c.Case, *c.leadOrg)
+	}
+	switch in.Action {
+	case redgrid.ActAccept, redgrid.ActReturn, redgrid.ActFeedback, redgrid.ActRequestExtend:
+		if lead == nil || lead.OrgID != org {
+			return redgrid.Errorf(redgrid.KindForbidden, "only a department dispatched to case %d may %s it", id, in.Action)
+		}
+	}
+	next, err := c.Status().Apply(in.Action, in.Rating)
+	if err != nil {
+		return err
+	}
+	from := c.State
+	detail := map[string]any{}
+	stage, due := c.Stage, c.DueAt
+	paused := c.pausedS
+	flags := c.flags
+	once := func(flag int, col string) {
+		if flags&flag == 0 {
+			flags |= flag
+			acc.add(c.Path, c.day, col, 1)
+		}
+	}
+	var merged *int64 = c.MergedInto
+	extendReq := c.ExtendRequest
+	rating, resolved, closedAt := c.Rating, c.Resolved, c.ClosedAt
+	switch in.Action {
+	case redgrid.ActRegister:
+		once(fRegistered, rcRegistered)
+	case redgrid.ActVoid, redgrid.ActMerge:
+		if in.Action == redgrid.ActMerge {
+			if err := t.mergeInto(&c, in.Into); err != nil {
+				return err
+			}
+			merged = &in.Into
+			detail["into"] = in.Into
+		}
+		if err := t.closeDeadlines(id, "", 0); err != nil {
+			return err
+		}
+		acc.add(c.Path, c.day, rcVoided, 1)
+		stage, due = "", nil
+	case redgrid.ActDispatch:
+		leadDue, err := t.dispatch(acc, &c, *in.Lead, in.Co, accL, now, today)
+		if err != nil {
+			return err
+		}
+		if err := t.closeDeadlines(id, StageRegister, 0); err != nil {
+			return err
+		}
+		once(fRegistered, rcRegistered)
+		once(fDispatched, rcDispatched)
+		stage, due = StageAccept, &leadDue
+		detail["lead_department_id"], detail["co_department_ids"] = *in.Lead, in.Co
+	case redgrid.ActAccept:
+		onTime, err := t.deptAccept(acc, &c, lead, handL, now)
+		if err != nil {
+			return err
+		}
+		if flags&fResponded == 0 {
+			flags |= fResponded
+			if onTime {
+				flags |= fRespondedOnTime
+				acc.add(c.Path, c.day, rcResponded, 1)
+			}
+		}
+		stage = StageHandle
+		hd := *lead.HandleDue
+		due = &hd
+	case redgrid.ActReturn:
+		for i := range c.Departments {
+			d := &c.Departments[i]
+			if d.State == "returned" {
+				continue
+			}
+			if _, err := t.exec("UPDATE case_orgs SET state = 'returned' WHERE case_id = ? AND org_id = ?", id, d.OrgID); err != nil {
+				return err
+			}
+		}
+		acc.addOrg(lead.OrgID, c.Path, lead.DispatchedAt.In(cst).Format(time.DateOnly), ocReturned, 1)
+		if err := t.closeDeadlines(id, "", 0); err != nil {
+			return err
+		}
+		d, err := t.addDeadline(id, StageRegister, 0, now, regL)
+		if err != nil {
+			return err
+		}
+		stage, due = StageRegister, &d
+		c.leadOrg = nil
+	case redgrid.ActFeedback:
+		if err := t.deptFeedback(acc, &c, lead, now); err != nil {
+			return err
+		}
+		flags |= c.flags & fHandleLate
+		if len(in.Photos) > 0 {
+			if err := t.attachPhotos(id, in.Photos, "photos"); err != nil {
+				return err
+			}
+			detail["photos"] = in.Photos
+		}
+		once(fHandled, rcHandled)
+		stage, due = StageVerify, nil
+	case redgrid.ActVerifyPass:
+		stage, due = StageRate, nil
+		if len(in.Photos) > 0 {
+			if err := t.attachPhotos(id, in.Photos, "photos"); err != nil {
+				return err
+			}
+			detail["photos"] = in.Photos
+		}
+	case redgrid.ActVerifyFail:
+		once(fReworked, rcReworked)
+		d, err := t.reopenLead(&c, lead, handL, now)
+		if err != nil {
+			return err
+		}
+		stage, due = StageHandle, &d
+	case redgrid.ActRate:
+		rating, resolved = in.Rating, in.Resolved
+		detail["rating"] = in.Rating
+		if in.Resolved != nil {
+			detail["resolved"] = *in.Resolved
+		}
+		if next.State == redgrid.CaseClosed {
+			closedAt = &now
+			once(fClosed, rcClosed)
+			if flags&fHandleLate == 0 {
+				acc.add(c.Path, c.day, rcClosedOnTime, 1)
+			}
+			once(fDue, rcDue)
+			acc.add(c.Path, c.day, rcCallbacks, 1)
+			switch in.Rating {
+			case redgrid.RatingSatisfied:
+				acc.add(c.Path, c.day, rcSatisfied, 1)
+			case redgrid.RatingBasic:
+				acc.add(c.Path, c.day, rcBasic, 1)
+			case redgrid.RatingDissatisfied:
+				acc.add(c.Path, c.day, rcDissatisfied, 1)
+			}
+			if in.Resolved != nil && *in.Resolved {
+				acc.add(c.Path, c.day, rcResolved, 1)
+			}
+			stage, due = "", nil
+		} else {
+			// Dissatisfied: reopened once, back to the department that handled it.
+			d, err := t.reopenLead(&c, lead, handL, now)
+			if err != nil {
+				return err
+			}
+			stage, due = StageHandle, &d
+		}
+	case redgrid.ActSuspend:
+		left := int64(0)
+		if due != nil && due.After(now) {
+			left = int64(s.cal.Between(now, *due) / time.Second)
+		}
+		paused = &left
+		if err := t.closeDeadlines(id, "", 0); err != nil {
+			return err
+		}
+		acc.add(c.Path, c.day, rcSuspended, 1)
+		once(fDue, rcDue)
+		detail["explanation"] = in.Explanation
+		stage, due = "", nil
+	case redgrid.ActResume:
+		left := time.Duration(0)
+		if paused != nil {
+			left = time.Duration(*paused) * time.Second
+		}
+		d, err := t.addDeadlineDur(id, StageHandle, *c.leadOrg, now, left)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", d, id, *c.leadOrg); err != nil {
+			return err
+		}
+		acc.add(c.Path, c.day, rcSuspended, -1)
+		paused = nil
+		stage, due = StageHandle, &d
+	case redgrid.ActRequestExtend:
+		extendReq = in.Extend
+		detail["extend"] = in.Extend
+	case redgrid.ActApproveExtend:
+		ext, err := redgrid.ParseLimit(extendReq)
+		if err != nil {
+			return err
+		}
+		base := now
+		if due != nil {
+			base = *due
+		}
+		d, err := s.cal.Add(base, s.workDur(ext))
+		if err != nil {
+			return err
+		}
+		d = d.UTC()
+		if err := t.closeDeadlines(id, StageHandle, *c.leadOrg); err != nil {
+			return err
+		}
+		if _, err := t.addDeadlineDur(id, StageHandle, *c.leadOrg, now, s.cal.Between(now, d)); err != nil {
+			return err
+		}
+		if _, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", d, id, *c.leadOrg); err != nil {
+			return err
+		}
+		once(fExtended, rcExtended)
+		detail["extend"], detail["due_at"] = extendReq, d
+		extendReq = ""
+		due = &d
+	case redgrid.ActRejectExtend:
+		detail["extend"] = extendReq
+		extendReq = ""
+	case redgrid.ActEscalate:
+		if err := t.agenda(&c, next.Level, in.Reason, now); err != nil {
+			return err
+		}
+		detail["level"] = next.Level
+	}
+	_, err = t.exec(`UPDATE cases SET state = ?, lead_org_id = ?, level = ?, stage = ?, due_at = ?, paused_s = ?, reopened = ?, reworks = ?,
+		returns = ?, extensions = ?, extend_request = ?, rating = ?, resolved = ?, merged_into = ?, flags = ?, closed_at = ?,
+		version = version + 1, updated_at = ? WHERE id = ?`,
+		next.State, c.leadOrg, int(next.Level), stage, due, paused, next.Reopened, next.Reworks, next.Returns, next.Extensions,
+		extendReq, string(rating), resolved, merged, flags, closedAt, now, id)
+	if err != nil {
+		return err
+	}
+	if len(detail) == 0 {
+		detail = nil
+	}
+	if err := t.caseEvent(id, string(in.Action), from, next.State, in.Reason, detail); err != nil {
+		return err
+	}
+	return t.audit("case."+string(in.Action), "case/"+strconv.FormatInt(id, 10), map[string]any{"from": from, "to": next.State})
+}
+
+// coStep is a co-handling department's acceptance, return or feedback, on its own row.
+func (t *tx) coStep(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, in redgrid.CaseActionIn, handL redgrid.Limit, now time.Time, today string) error {
+	detail := map[string]any{"department_id": d.OrgID, "role": redgrid.DeptCo}
+	switch in.Action {
+	case redgrid.ActAccept:
+		if d.State != "dispatched" {
+			return redgrid.Errorf(redgrid.KindConflict, "%s has already %s this case", d.Name, d.State)
+		}
+		if _, err := t.deptAccept(acc, c, d, handL, now); err != nil {
+			return err
+		}
+	case redgrid.ActReturn:
+		if d.State != "dispatched" {
+			return redgrid.Errorf(redgrid.KindConflict, "%s can return the case only before accepting it", d.Name)
+		}
+		if _, err := t.exec("UPDATE case_orgs SET state = 'returned' WHERE case_id = ? AND org_id = ?", c.ID, d.OrgID); err != nil {
+			return err
+		}
+		if err := t.closeDeadlines(c.ID, "", d.OrgID); err != nil {
+			return err
+		}
+		acc.addOrg(d.OrgID, c.Path, d.DispatchedAt.In(cst).Format(time.DateOnly), ocReturned, 1)
+	case redgrid.ActFeedback:
+		if d.State != "accepted" {
+			return redgrid.Errorf(redgrid.KindConflict, "%s can feed back only after accepting the case", d.Name)
+		}
+		if err := t.deptFeedback(acc, c, d, now); err != nil {
+			return err
+		}
+		if len(in.Photos) > 0 {
+			if err := t.attachPhotos(c.ID, in.Photos, "photos"); err != nil {
+				return err
+			}
+			detail["photos"] = in.Photos
+		}
+	default:
+		return redgrid.Errorf(redgrid.KindForbidden, "a co-handling department may accept, return or feed back, not %s", in.Action)
+	}
+	if _, err := t.exec("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", now, c.ID); err != nil {
+		return err
+	}
+	if err := t.caseEvent(c.ID, string(in.Action), c.State, c.State, in.Reason, detail); err != nil {
+		return err
+	}
+	return t.audit("case."+string(in.Action), "case/"+strconv.FormatInt(c.ID, 10), detail)
+}
+
+// dispatch assigns the lead and co-handling departments; each must be a department serving the
+// case's grid. It returns the lead's acceptance deadline.
+func (t *tx) dispatch(acc *rollupAcc, c *caseRow, lead int64, co []int64, accL redgrid.Limit, now time.Time, today string) (time.Time, error) {
+	var leadDue time.Time
+	all := append([]int64{lead}, co...)
+	for i, org := range all {
+		field := "lead_department_id"
+		if i > 0 {
+			field = fmt.Sprintf("co_department_ids[%d]", i-1)
+		}
+		var kind string
+		var serves int
+		err := t.queryRow(`SELECT o.kind, (SELECT COUNT(*) FROM org_nodes l JOIN nodes n ON n.id = l.node_id
+			WHERE l.org_id = o.id AND substr(?, 1, length(n.path)) = n.path) FROM orgs o WHERE o.id = ?`, c.Path, org).Scan(&kind, &serves)
+		if errors.Is(err, sql.ErrNoRows) {
+			return leadDue, redgrid.Invalid(field, "exists", fmt.Sprintf("organisation %d does not exist", org))
+		}
+		if err != nil {
+			return leadDue, err
+		}
+		if kind != string(redgrid.OrgDepartment) {
+			return leadDue, redgrid.Invalid(field, "department", fmt.Sprintf("organisation %d is not a department", org))
+		}
+		if serves == 0 {
+			return leadDue, redgrid.Invalid(field, "serves", fmt.Sprintf("department %d does not serve grid %s", org, c.GridCode))
+		}
+		role := redgrid.DeptLead
+		if i > 0 {
+			role = redgrid.DeptCo
+		}
+		due, err := t.addDeadline(c.ID, StageAccept, org, now, accL)
+		if err != nil {
+			return leadDue, err
+		}
+		if i == 0 {
+			leadDue = due
+		}
+		res, err := t.exec(`UPDATE case_orgs SET role = ?, state = 'dispatched', dispatched_at = ?, accept_due = ?, accepted_at = NULL, handle_due = NULL,
+			handled_at = NULL WHERE case_id = ? AND org_id = ?`, role, now, due, c.ID, org)
+		if err != nil {
+			return leadDue, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := t.exec("INSERT INTO case_orgs (case_id, org_id, role, state, dispatched_at, accept_due) VALUES (?, ?, ?, 'dispatched', ?, ?)",
+				c.ID, org, role, now, due); err != nil {
+				return leadDue, err
+			}
+		}
+		acc.addOrg(org, c.Path, today, ocDispatched, 1)
+		if err := t.notify(c.Path, &org, c.ID, "dispatch", fmt.Sprintf("新派单：案件 %s（%s，%s），请于 %s 前签收", c.Number, c.CategoryName, c.GridName, fmtCST(due))); err != nil {
+			return leadDue, err
+		}
+	}
+	c.leadOrg = &lead
+	return leadDue, nil
+}
+
+// deptAccept records a department's acceptance and starts its handling deadline; it reports
+// whether the acceptance was within the limit.
+func (t *tx) deptAccept(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, handL redgrid.Limit, now time.Time) (bool, error) {
+	if d.State != "dispatched" {
+		return false, redgrid.Errorf(redgrid.KindConflict, "%s has already %s this case", d.Name, d.State)
+	}
+	onTime := d.AcceptDue == nil || !now.After(*d.AcceptDue)
+	if err := t.closeDeadlines(c.ID, StageAccept, d.OrgID); err != nil {
+		return false, err
+	}
+	hd, err := t.addDeadline(c.ID, StageHandle, d.OrgID, now, handL)
+	if err != nil {
+		return false, err
+	}
+	if _, err := t.exec("UPDATE case_orgs SET state = 'accepted', accepted_at = ?, handle_due = ? WHERE case_id = ? AND org_id = ?", now, hd, c.ID, d.OrgID); err != nil {
+		return false, err
+	}
+	day := d.DispatchedAt.In(cst).Format(time.DateOnly)
+	acc.addOrg(d.OrgID, c.Path, day, ocAccepted, 1)
+	if onTime {
+		acc.addOrg(d.OrgID, c.Path, day, ocAcceptedOnTime, 1)
+	}
+	acc.addOrg(d.OrgID, c.Path, day, ocAcceptSeconds, int64(t.s.cal.Between(d.DispatchedAt, now)/time.Second))
+	d.State, d.AcceptedAt, d.HandleDue = "accepted", &now, &hd
+	return onTime, nil
+}
+
+// deptFeedback records a department's feedback against its handling deadline.
+func (t *tx) deptFeedback(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, now time.Time) error {
+	if d.State != "accepted" {
+		return redgrid.Errorf(redgrid.KindConflict, "%s has not accepted this case", d.Name)
+	}
+	onTime := d.HandleDue == nil || !now.After(*d.HandleDue)
+	if err := t.closeDeadlines(c.ID, StageHandle, d.OrgID); err != nil {
+		return err
+	}
+	if _, err := t.exec("UPDATE case_orgs SET state = 'handled', handled_at = ? WHERE case_id = ? AND org_id = ?", now, c.ID, d.OrgID); err != nil {
+		return err
+	}
+	day := d.DispatchedAt.In(cst).Format(time.DateOnly)
+	acc.addOrg(d.OrgID, c.Path, day, ocHandled, 1)
+	if onTime {
+		acc.addOrg(d.OrgID, c.Path, day, ocHandledOnTime, 1)
+	}
+	if !onTime && d.Role == redgrid.DeptLead {
+		c.flags |= fHandleLate
+	}
+	return nil
+}
+
+// reopenLead sends the case back to its lead department (rework or dissatisfaction) with a new
+// handling deadline.
+func (t *tx) reopenLead(c *caseRow, lead *redgrid.CaseDepartment, handL redgrid.Limit, now time.Time) (time.Time, error) {
+	if lead == nil {
+		return time.Time{}, redgrid.Errorf(redgrid.KindConflict, "case %d has no lead department", c.ID)
+	}
+	if err := t.closeDeadlines(c.ID, StageHandle, lead.OrgID); err != nil {
+		return time.Time{}, err
+	}
+	d, err := t.addDeadline(c.ID, StageHandle, lead.OrgID, now, handL)
+	if err != nil {
+		return d, err
+	}
+	_, err = t.exec("UPDATE case_orgs SET state = 'accepted', handled_at = NULL, handle_due = ? WHERE case_id = ? AND org_id = ?", d, c.ID, lead.OrgID)
+	return d, err
+}
+
+// mergeInto checks the surviving case of a merge and records the merge on its timeline.
+func (t *tx) mergeInto(c *caseRow, into int64) error {
+	if into == c.ID {
+		return redgrid.Invalid("into", "other", "a case cannot be merged into itself")
+	}
+	var state, path string
+	var merged *int64
+	err := t.queryRow("SELECT state, path, merged_into FROM cases WHERE id = ?", into).Scan(&state, &path, &merged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return redgrid.Invalid("into", "exists", fmt.Sprintf("case %d does not exist", into))
+	}
+	if err != nil {
+		return err
+	}
+	if redgrid.CaseState(state).Final() || merged != nil {
+		return redgrid.Errorf(redgrid.KindConflict, "case %d is %s and cannot take a duplicate", into, state)
+	}
+	ids := redgrid.PathIDs(c.Path)
+	if len(ids) >= 3 && !redgrid.IsWithin(path, "/"+ids[0]+"/"+ids[1]+"/"+ids[2]+"/") {
+		return redgrid.Invalid("into", "same_community", "a duplicate is merged into a case of the same community")
+	}
+	return t.caseEvent(into, "merge_in", redgrid.CaseState(state), redgrid.CaseState(state), "", map[string]any{"case_id": c.ID, "number": c.Number})
+}
+
+// agenda puts the case on the list of the next joint meeting of the level it climbed to.
+func (t *tx) agenda(c *caseRow, level redgrid.Level, reason string, now time.Time) error {
+	ids := pathInts(c.Path)
+	// District, street, community, grid: level 1 meets at the community, 2 at the street, 3 above
+	// the district (its root node holds the list).
+	idx := map[redgrid.Level]int{redgrid.LevelCommunity: 2, redgrid.LevelStreet: 1, redgrid.LevelCity: 0}[level]
+	if idx >= len(ids) {
+		idx = 0
+	}
+	node := ids[idx]
+	if _, err := t.exec("INSERT INTO agenda_items (case_id, level, node_id, reason, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, level) DO NOTHING",
+		c.ID, int(level), node, reason, now); err != nil {
+		return err
+	}
+	path := "/"
+	for _, id := range ids[:idx+1] {
+		path += strconv.FormatInt(id, 10) + "/"
+	}
+	return t.notify(path, nil, c.ID, "escalate", fmt.Sprintf("案件 %s（%s，%s）上提至%s，已列入下次会议议题", c.Number, c.CategoryName, c.GridName, level.Name()))
+}
+
+func (t *tx) closeDeadlines(caseID int64, stage string, org int64) error {
+	q := "UPDATE case_deadlines SET done_at = ? WHERE case_id = ? AND done_at IS NULL"
+	args := []any{t.s.now().UTC(), caseID}
+	if stage != "" {
+		q += " AND stage = ?"
+		args = append(args, stage)
+	}
+	if org != 0 {
+		q += " AND org_id = ?"
+		args = append(args, org)
+	}
+	_, err := t.exec(q, args...)
+	return err
+}
+
+func (t *tx) addDeadline(caseID int64, stage string, org int64, start time.Time, l redgrid.Limit) (time.Time, error) {
+	return t.addDeadlineDur(caseID, stage, org, start, t.s.workDur(l))
+}
+
+func (t *tx) addDeadlineDur(caseID int64, stage string, org int64, start time.Time, w time.Duration) (time.Time, error) {
+	due, remind, err := t.s.deadlineDur(start, w)
+	if err != nil {
+		return due, err
+	}
+	var orgArg any
+	if org != 0 {
+		orgArg = org
+	}
+	_, err = t.exec("INSERT INTO case_deadlines (case_id, stage, org_id, started_at, due_at, remind_at) VALUES (?, ?, ?, ?, ?, ?)",
+		caseID, stage, orgArg, start, due, remind)
+	return due, err
+}
+
+func fmtCST(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
+
+// notify records an in-app notification for the node at path (and the department org, when
+// given) and queues the same text for the configured webhooks.
+func (t *tx) notify(path string, org *int64, caseID int64, kind, text string) error {
+	ids := pathInts(path)
+	var node any
+	if len(ids) > 0 && org == nil {
+		node = ids[len(ids)-1]
+	}
+	now := t.s.now().UTC()
+	if _, err := t.exec("INSERT INTO notifications (node_id, org_id, case_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		node, org, caseID, kind, text, now); err != nil {
+		return err
+	}
+	link := ""
+	if t.s.cases.PublicURL != "" {
+		link = t.s.cases.PublicURL + "/cases/" + strconv.FormatInt(caseID, 10)
+	}
+	title := map[string]string{"dispatch": "新派单", "remind": "时限提醒", "overdue": "超时告警", "escalate": "案件上提"}[kind]
+	if title == "" || !t.s.cases.Webhooks {
+		return nil
+	}
+	_, err := t.exec("INSERT INTO webhook_outbox (title, text, link, next_at, created_at) VALUES (?, ?, ?, ?, ?)", title, text, link, now, now)
+	return err
+}

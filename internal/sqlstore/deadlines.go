@@ -1,0 +1,299 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redgrid/redgrid"
+)
+
+// Deadline jobs. Every running deadline is a row of case_deadlines; a job claims a row by a
+// conditional update (fired_at IS NULL → now) inside the transaction that carries its effects,
+// after locking the case. Two servers on one PostgreSQL may both see a row due, but only one
+// update matches: the other finds the row fired and does nothing. So each reminder and each
+// overdue fires exactly once, and its effects (flag, counters, notification, escalation) commit
+// with the mark or not at all.
+
+type dueRow struct {
+	id, caseID int64
+	stage      string
+	org        *int64
+	due        time.Time
+}
+
+// JobResult counts what one pass of the deadline jobs did.
+type JobResult struct{ Reminded, Overdue int }
+
+// RunDeadlines fires the reminders and deadlines that have come, at most limit of each.
+func (s *Store) RunDeadlines(ctx context.Context, limit int) (JobResult, error) {
+	var res JobResult
+	now := s.now().UTC()
+	for _, kind := range []string{"remind", "overdue"} {
+		q := "SELECT id, case_id, stage, org_id, due_at FROM case_deadlines WHERE reminded_at IS NULL AND done_at IS NULL AND remind_at <= ? ORDER BY remind_at LIMIT ?"
+		if kind == "overdue" {
+			q = "SELECT id, case_id, stage, org_id, due_at FROM case_deadlines WHERE fired_at IS NULL AND done_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?"
+		}
+		rows, err := s.query(ctx, q, now, limit)
+		if err != nil {
+			return res, fmt.Errorf("deadlines: %w", err)
+		}
+		var due []dueRow
+		for rows.Next() {
+			var d dueRow
+			var at timeCol
+			if err := rows.Scan(&d.id, &d.caseID, &d.stage, &d.org, &at); err != nil {
+				rows.Close()
+				return res, err
+			}
+			d.due = at.t
+			due = append(due, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return res, err
+		}
+		for _, d := range due {
+			var fired bool
+			err := s.write(ctx, func(t *tx) error {
+				acc := newRollupAcc()
+				var err error
+				if kind == "remind" {
+					fired, err = t.remind(d)
+				} else {
+					fired, err = t.overdue(acc, d)
+				}
+				if err != nil || !fired {
+					return err
+				}
+				return acc.flush(t)
+			})
+			if err != nil {
+				return res, err
+			}
+			if fired && kind == "remind" {
+				res.Reminded++
+			} else if fired {
+				res.Overdue++
+			}
+		}
+	}
+	return res, nil
+}
+
+var stageName = map[string]string{StageRegister: "立案派遣", StageAccept: "签收", StageHandle: "处置"}
+
+func (t *tx) claim(col string, id int64) (bool, error) {
+	r, err := t.exec("UPDATE case_deadlines SET "+col+" = ? WHERE id = ? AND "+col+" IS NULL AND done_at IS NULL", t.s.now().UTC(), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	return n == 1, err
+}
+
+func (t *tx) remind(d dueRow) (bool, error) {
+	c, err := t.lockCase(d.caseID) // case first, as every action does, so the two never deadlock
+	if err != nil {
+		return false, err
+	}
+	ok, err := t.claim("reminded_at", d.id)
+	if err != nil || !ok {
+		return false, err
+	}
+	text := fmt.Sprintf("案件 %s（%s，%s）%s时限将到：%s", c.Number, c.CategoryName, c.GridName, stageName[d.stage], fmtCST(d.due))
+	path := c.Path
+	if d.org == nil {
+		path = communityPath(c.Path)
+	}
+	return true, t.notify(path, d.org, c.ID, "remind", text)
+}
+
+func (t *tx) overdue(acc *rollupAcc, d dueRow) (bool, error) {
+	c, err := t.lockCase(d.caseID)
+	if err != nil {
+		return false, err
+	}
+	ok, err := t.claim("fired_at", d.id)
+	if err != nil || !ok {
+		return false, err
+	}
+	lead := d.org == nil || c.leadOrg != nil && *d.org == *c.leadOrg
+	flags, level := c.flags, c.Level
+	if lead {
+		if flags&fOverdue == 0 {
+			flags |= fOverdue
+			acc.add(c.Path, c.day, rcOverdue, 1)
+		}
+		if d.stage == StageHandle {
+			flags |= fHandleLate
+			if flags&fDue == 0 {
+				flags |= fDue
+				acc.add(c.Path, c.day, rcDue, 1)
+			}
+		}
+	}
+	text := fmt.Sprintf("案件 %s（%s，%s）%s已超时（时限 %s）", c.Number, c.CategoryName, c.GridName, stageName[d.stage], fmtCST(d.due))
+	path := c.Path
+	if d.org == nil {
+		path = communityPath(c.Path)
+	}
+	if err := t.notify(path, d.org, c.ID, "overdue", text); err != nil {
+		return false, err
+	}
+	detail := map[string]any{"stage": d.stage, "due_at": d.due}
+	if d.org != nil {
+		detail["department_id"] = *d.org
+	}
+	if err := t.caseEvent(c.ID, "overdue", c.State, c.State, "", detail); err != nil {
+		return false, err
+	}
+	// An overdue handling stage climbs the ladder by itself (002), one rung per deadline missed.
+	if lead && d.stage == StageHandle && !t.s.cases.NoEscalateOnOverdue && level < redgrid.LevelCity {
+		level++
+		reason := "处置超时自动上提"
+		if err := t.agenda(&c, level, reason, t.s.now().UTC()); err != nil {
+			return false, err
+		}
+		if err := t.caseEvent(c.ID, string(redgrid.ActEscalate), c.State, c.State, reason, map[string]any{"level": level}); err != nil {
+			return false, err
+		}
+	}
+	if _, err := t.exec("UPDATE cases SET overdue = ?, flags = ?, level = ?, version = version + 1, updated_at = ? WHERE id = ?",
+		lead || c.Overdue, flags, int(level), t.s.now().UTC(), c.ID); err != nil {
+		return false, err
+	}
+	return true, t.audit("case.overdue", "case/"+strconv.FormatInt(c.ID, 10), detail)
+}
+
+// communityPath cuts a grid's path to its community (district/street/community).
+func communityPath(path string) string {
+	ids := redgrid.PathIDs(path)
+	if len(ids) > 3 {
+		ids = ids[:3]
+	}
+	out := "/"
+	for _, id := range ids {
+		out += id + "/"
+	}
+	return out
+}
+
+// Notification is an in-app notice for the people of a node or a department.
+type Notification struct {
+	ID        int64     `json:"id"`
+	NodeID    *int64    `json:"node_id"`
+	OrgID     *int64    `json:"org_id"`
+	CaseID    *int64    `json:"case_id"`
+	Kind      string    `json:"kind"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Notifications returns the newest notices for nodes within scopes (a notice for a community
+// reaches its street's and district's staff too) and for the departments orgIDs.
+func (s *Store) Notifications(ctx context.Context, scopes []string, orgIDs []int64, limit int) ([]Notification, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	var parts []string
+	var args []any
+	if len(scopes) > 0 {
+		w, a := scopeWhere("n.path", scopes)
+		parts = append(parts, "x.node_id IN (SELECT n.id FROM nodes n WHERE "+w+")")
+		args = append(args, a...)
+	}
+	for _, o := range orgIDs {
+		parts = append(parts, "x.org_id = ?")
+		args = append(args, o)
+	}
+	out := []Notification{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	q := "SELECT x.id, x.node_id, x.org_id, x.case_id, x.kind, x.text, x.created_at FROM notifications x WHERE "
+	for i, p := range parts {
+		if i > 0 {
+			q += " OR "
+		}
+		q += p
+	}
+	q += " ORDER BY x.id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n Notification
+		var at timeCol
+		if err := rows.Scan(&n.ID, &n.NodeID, &n.OrgID, &n.CaseID, &n.Kind, &n.Text, &at); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = at.t
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// OutboxMessage is a webhook message waiting to go out.
+type OutboxMessage struct {
+	ID                int64
+	Title, Text, Link string
+	Attempts          int
+}
+
+// ClaimOutbox takes up to limit messages whose time has come and leases them for lease, so that
+// another server does not send them at the same time. A message whose lease runs out (its sender
+// died) is taken again: delivery is at least once.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	now := s.now().UTC()
+	rows, err := s.query(ctx, "SELECT id, title, text, link, attempts, next_at FROM webhook_outbox WHERE sent_at IS NULL AND next_at <= ? ORDER BY next_at LIMIT ?", now, limit)
+	if err != nil {
+		return nil, err
+	}
+	type cand struct {
+		m    OutboxMessage
+		next any
+	}
+	var cs []cand
+	for rows.Next() {
+		var c cand
+		if err := rows.Scan(&c.m.ID, &c.m.Title, &c.m.Text, &c.m.Link, &c.m.Attempts, &c.next); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	var out []OutboxMessage
+	for _, c := range cs {
+		r, err := s.exec(ctx, "UPDATE webhook_outbox SET next_at = ?, attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL AND attempts = ?", now.Add(lease), c.m.ID, c.m.Attempts)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := r.RowsAffected(); n == 1 {
+			c.m.Attempts++
+			out = append(out, c.m)
+		}
+	}
+	return out, nil
+}
+
+// OutboxSent marks a message delivered.
+func (s *Store) OutboxSent(ctx context.Context, id int64) error {
+	_, err := s.exec(ctx, "UPDATE webhook_outbox SET sent_at = ?, failed = '' WHERE id = ?", s.now().UTC(), id)
+	return err
+}
+
+// OutboxRetry schedules another attempt at next, or gives up (next zero) recording why.
+func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, why string) error {
+	if next.IsZero() {
+		_, err := s.exec(ctx, "UPDATE webhook_outbox SET sent_at = ?, failed = ? WHERE id = ?", s.now().UTC(), why, id)
+		return err
+	}
+	_, err := s.exec(ctx, "UPDATE webhook_outbox SET next_at = ?, failed = ? WHERE id = ?", next.UTC(), why, id)
+	return err
+}

@@ -1,0 +1,159 @@
+package sqlstore
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/redgrid/redgrid"
+)
+
+// Rollup counters. Each moves once per case, when the transition that decides it happens
+// (suspended moves both ways: it counts the cases suspended now).
+const (
+	rcReceived     = "received"
+	rcRegistered   = "registered"
+	rcVoided       = "voided"
+	rcDispatched   = "dispatched"
+	rcResponded    = "responded"
+	rcHandled      = "handled"
+	rcReworked     = "reworked"
+	rcExtended     = "extended"
+	rcClosed       = "closed"
+	rcClosedOnTime = "closed_on_time"
+	rcDue          = "due"
+	rcSuspended    = "suspended"
+	rcOverdue      = "overdue"
+	rcCallbacks    = "callbacks"
+	rcSatisfied    = "satisfied"
+	rcBasic        = "basic"
+	rcDissatisfied = "dissatisfied"
+	rcResolved     = "resolved"
+)
+
+// rollupCols lists the case_rollup counters in table order.
+var rollupCols = []string{rcReceived, rcRegistered, rcVoided, rcDispatched, rcResponded, rcHandled, rcReworked,
+	rcExtended, rcClosed, rcClosedOnTime, rcDue, rcSuspended, rcOverdue, rcCallbacks, rcSatisfied, rcBasic,
+	rcDissatisfied, rcResolved}
+
+// Department counters (case_org_rollup).
+const (
+	ocDispatched     = "dispatched"
+	ocAccepted       = "accepted"
+	ocAcceptedOnTime = "accepted_on_time"
+	ocAcceptSeconds  = "accept_seconds"
+	ocReturned       = "returned"
+	ocHandled        = "handled"
+	ocHandledOnTime  = "handled_on_time"
+)
+
+var orgRollupCols = []string{ocDispatched, ocAccepted, ocAcceptedOnTime, ocAcceptSeconds, ocReturned, ocHandled, ocHandledOnTime}
+
+type rollKey struct {
+	node int64
+	org  int64 // 0: case_rollup
+	day  string
+}
+
+// rollupAcc gathers counter changes in memory and writes one upsert per (node, day) when the
+// transaction ends, so a batch of a hundred cases in one grid costs a handful of upserts.
+type rollupAcc struct{ m map[rollKey]map[string]int64 }
+
+func newRollupAcc() *rollupAcc { return &rollupAcc{m: map[rollKey]map[string]int64{}} }
+
+// add moves col by n for the case's grid and every ancestor (path) on day.
+func (a *rollupAcc) add(path, day, col string, n int64) { a.addOrg(0, path, day, col, n) }
+
+// addOrg moves a department counter (org > 0) for every node on path.
+func (a *rollupAcc) addOrg(org int64, path, day, col string, n int64) {
+	if n == 0 {
+		return
+	}
+	for _, id := range pathInts(path) {
+		k := rollKey{node: id, org: org, day: day}
+		c := a.m[k]
+		if c == nil {
+			c = map[string]int64{}
+			a.m[k] = c
+		}
+		c[col] += n
+	}
+}
+
+func (a *rollupAcc) merge(b *rollupAcc) {
+	for k, cs := range b.m {
+		c := a.m[k]
+		if c == nil {
+			a.m[k] = cs
+			continue
+		}
+		for col, n := range cs {
+			c[col] += n
+		}
+	}
+}
+
+// flush writes the gathered changes, in key order so that concurrent transactions on
+// PostgreSQL lock rows in the same order and cannot deadlock.
+func (a *rollupAcc) flush(t *tx) error {
+	keys := make([]rollKey, 0, len(a.m))
+	for k := range a.m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		x, y := keys[i], keys[j]
+		if x.org != y.org {
+			return x.org < y.org
+		}
+		if x.node != y.node {
+			return x.node < y.node
+		}
+		return x.day < y.day
+	})
+	for _, k := range keys {
+		cs := a.m[k]
+		cols := make([]string, 0, len(cs))
+		for c, n := range cs {
+			if n != 0 {
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		sort.Strings(cols)
+		table, conflict := "case_rollup", "node_id, day"
+		names := []string{"node_id", "day"}
+		args := []any{k.node, k.day}
+		if k.org != 0 {
+			table, conflict = "case_org_rollup", "node_id, day, org_id"
+			names = append(names, "org_id")
+			args = append(args, k.org)
+		}
+		sets := make([]string, len(cols))
+		for i, c := range cols {
+			names = append(names, c)
+			args = append(args, cs[c])
+			sets[i] = c + " = " + table + "." + c + " + excluded." + c
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(names)-1) +
+			") ON CONFLICT (" + conflict + ") DO UPDATE SET " + strings.Join(sets, ", ")
+		if _, err := t.exec(q, args...); err != nil {
+			return err
+		}
+	}
+	a.m = map[rollKey]map[string]int64{}
+	return nil
+}
+
+func pathInts(path string) []int64 {
+	ids := redgrid.PathIDs(path)
+	out := make([]int64, 0, len(ids))
+	for _, s := range ids {
+		var n int64
+		for _, c := range s {
+			n = n*10 + int64(c-'0')
+		}
+		out = append(out, n)
+	}
+	return out
+}
