@@ -26,6 +26,7 @@ type env struct {
 	tree   *redgridtest.Tree
 	tokens map[string]string
 	users  map[string]redgrid.User
+	clock  *redgridtest.Clock
 }
 
 func newEnv(t *testing.T, e redgridtest.Engine, cfg api.Config) *env {
@@ -40,7 +41,7 @@ func newEnv(t *testing.T, e redgridtest.Engine, cfg api.Config) *env {
 	cfg.Argon = auth.TestParams
 	srv := httptest.NewServer(api.New(s, nil, cfg, clock.Now, http.NotFoundHandler(), nil).Handler())
 	t.Cleanup(srv.Close)
-	ev := &env{t: t, srv: srv, store: s, tree: tr, tokens: map[string]string{}, users: map[string]redgrid.User{}}
+	ev := &env{t: t, srv: srv, store: s, tree: tr, tokens: map[string]string{}, users: map[string]redgrid.User{}, clock: clock}
 	accounts := []struct {
 		name string
 		role redgrid.Role
@@ -115,6 +116,12 @@ func (ev *env) digest() string {
 		"SELECT COUNT(*), 0 FROM tree_history",
 		"SELECT COUNT(*), COALESCE(SUM(vertices), 0) FROM boundaries",
 		"SELECT revision, 0 FROM geo_revision",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM cases",
+		"SELECT COUNT(*), 0 FROM case_events",
+		"SELECT COUNT(*), 0 FROM case_deadlines",
+		"SELECT COUNT(*), COALESCE(SUM(received + registered + closed + voided + dispatched), 0) FROM case_rollup",
+		"SELECT COUNT(*), 0 FROM notifications",
+		"SELECT COUNT(*), 0 FROM case_categories",
 	} {
 		var a, b int64
 		if err := ev.store.DB().QueryRow(q).Scan(&a, &b); err != nil {

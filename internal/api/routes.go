@@ -63,6 +63,21 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/public/grids/{code}", s.handle(s.publicGrid)},
 		{"GET", "/api/v1/ui-config", s.handle(s.uiConfig)},
 
+		{"GET", "/api/v1/case-categories", s.authed(s.listCategories)},
+		{"PUT", "/api/v1/case-categories", s.authed(s.putCategories)},
+		{"GET", "/api/v1/cases", s.authed(s.listCases)},
+		{"POST", "/api/v1/cases", s.authed(s.createCase)},
+		{"GET", "/api/v1/cases/{id}", s.authed(s.getCase)},
+		{"POST", "/api/v1/cases/{id}/actions", s.authed(s.actOnCase)},
+		{"GET", "/api/v1/cases/{id}/duplicates", s.authed(s.caseDuplicates)},
+		{"GET", "/api/v1/stats/cases", s.authed(s.caseStats)},
+		{"GET", "/api/v1/notifications", s.authed(s.listNotifications)},
+		{"GET", "/api/v1/agenda", s.authed(s.listAgenda)},
+		{"GET", "/api/v1/public/case-categories", s.handle(s.publicCategories)},
+		{"POST", "/api/v1/public/cases", s.handle(s.publicCreateCase)},
+		{"GET", "/api/v1/public/cases/{token}", s.handle(s.publicGetCase)},
+		{"POST", "/api/v1/public/cases/{token}/rating", s.handle(s.publicRateCase)},
+
 		// Anything else under /api is a 404 problem, not the UI's index page.
 		{"", "/api/", s.handle(s.notFound)},
 	}

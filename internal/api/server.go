@@ -51,6 +51,12 @@ type Config struct {
 	// empty draws the grids on a blank background, which needs no tile server.
 	TileURL         string
 	TileAttribution string
+	// DuplicateMetres and DuplicateWindow: open cases of the same category in the same grid within
+	// this distance and time are suggested as duplicates (default 50 m, 7 days).
+	DuplicateMetres float64
+	DuplicateWindow time.Duration
+	// BasicWeight is the weight of 基本满意 in 满意率 (default 0.9).
+	BasicWeight float64
 }
 
 func (c *Config) defaults() {
@@ -71,6 +77,15 @@ func (c *Config) defaults() {
 	}
 	if c.ImportLimit <= 0 {
 		c.ImportLimit = 64 << 20
+	}
+	if c.DuplicateMetres <= 0 {
+		c.DuplicateMetres = 50
+	}
+	if c.DuplicateWindow <= 0 {
+		c.DuplicateWindow = 7 * 24 * time.Hour
+	}
+	if !(c.BasicWeight > 0 && c.BasicWeight <= 1) {
+		c.BasicWeight = redgrid.DefaultBasicWeight
 	}
 	if c.Argon.Memory == 0 {
 		c.Argon = auth.DefaultParams

@@ -1,0 +1,750 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/geo"
+	"github.com/redgrid/redgrid/internal/sqlstore"
+)
+
+// ---- categories ----
+
+func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	cs, err := s.store.Categories(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[redgrid.Category]{cs})
+}
+
+// publicCategories are the active categories a resident may choose from, without login.
+func (s *Server) publicCategories(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.store.Categories(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []redgrid.Category{}
+	for _, c := range cs {
+		if c.Active {
+			c.DepartmentID = nil
+			out = append(out, c)
+		}
+	}
+	return writeJSON(w, http.StatusOK, list[redgrid.Category]{out})
+}
+
+type categoriesIn struct {
+	Categories []redgrid.Category `json:"categories"`
+}
+
+// putCategories creates or replaces categories by code (district admins).
+func (s *Server) putCategories(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	if !p.CanAny(redgrid.ActManageUsers) {
+		return forbidden("the category tree")
+	}
+	var in categoriesIn
+	if err := s.decode(r, &in); err != nil {
+		return err
+	}
+	if len(in.Categories) == 0 || len(in.Categories) > 1000 {
+		return redgrid.Invalid("categories", "length", "categories must hold 1 to 1000 categories")
+	}
+	if err := s.store.SaveCategories(r.Context(), in.Categories); err != nil {
+		return err
+	}
+	return s.listCategories(w, r, p)
+}
+
+// ---- intake ----
+
+// intakeRoles may report cases at all; grid-level roles may report anywhere in their community
+// (a grid worker on patrol crosses the grid's edge), the others within their scope.
+func intakeScope(p *redgrid.Principal, path string) bool {
+	for _, g := range p.Grants {
+		switch g.Role {
+		case redgrid.RoleGridWorker, redgrid.RoleGridLeader:
+			for _, sc := range g.Paths {
+				if redgrid.IsWithin(path, communityOf(sc)) {
+					return true
+				}
+			}
+		case redgrid.RoleCommunityStaff, redgrid.RoleStreetOperator, redgrid.RoleDistrictAdmin:
+			for _, sc := range g.Paths {
+				if redgrid.IsWithin(path, sc) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// communityOf cuts a path below the community level (district/street/community).
+func communityOf(path string) string {
+	ids := redgrid.PathIDs(path)
+	if len(ids) > 3 {
+		ids = ids[:3]
+	}
+	return "/" + strings.Join(ids, "/") + "/"
+}
+
+// place validates a report, places it in its grid and classifies it.
+func (s *Server) place(ctx context.Context, in *redgrid.NewCase) (sqlstore.CaseIntake, error) {
+	if err := in.Validate(); err != nil {
+		return sqlstore.CaseIntake{}, err
+	}
+	crs := geo.WGS84
+	if in.CRS != "" {
+		c, err := geo.ParseCRS(in.CRS)
+		if err != nil {
+			return sqlstore.CaseIntake{}, redgrid.Invalid("crs", "enum", "crs must be one of wgs84, gcj02, bd09, cgcs2000")
+		}
+		crs = c
+	}
+	lng, lat, err := geo.ToWGS84(*in.Lng, *in.Lat, crs)
+	if err != nil {
+		return sqlstore.CaseIntake{}, redgrid.Invalid("lng", "range", "the point is not a valid coordinate")
+	}
+	cat, ok, err := s.store.CategoryByCode(ctx, in.Category)
+	if err != nil {
+		return sqlstore.CaseIntake{}, err
+	}
+	if !ok || !cat.Active || !cat.Minor() {
+		return sqlstore.CaseIntake{}, redgrid.Invalid("category", "exists", fmt.Sprintf("%q is not an active minor category", in.Category))
+	}
+	pt := geo.Point{Lng: lng, Lat: lat}
+	g, ok := s.atlas.Locate(pt)
+	if !ok {
+		e := redgrid.Invalid("lng", "in_grid", fmt.Sprintf("the point (%.6f, %.6f) lies in no grid of this district", lng, lat))
+		e.Fields = append(e.Fields, redgrid.FieldError{Field: "lat", Rule: "in_grid", Message: e.Message})
+		if near, d, ok := s.atlas.Nearest(pt); ok {
+			e.Extra = map[string]any{"nearest": map[string]any{"id": near.ID, "code": near.Code, "name": near.Name, "distance_m": math.Round(d*10) / 10}}
+		}
+		return sqlstore.CaseIntake{}, e
+	}
+	return sqlstore.CaseIntake{In: *in, Category: cat, GridID: g.ID, GridPath: g.Path, GridCode: g.Code, GridName: g.Name, Lng: lng, Lat: lat}, nil
+}
+
+type intakeOut struct {
+	redgrid.Case
+	// Duplicates are open cases of the same category in the same grid, nearby and recent: staff
+	// may merge the new case into one of them.
+	Duplicates []duplicate `json:"duplicates"`
+	// FollowToken lets an anonymous reporter follow and rate the case (only on the public route).
+	FollowToken string `json:"follow_token,omitempty"`
+}
+
+// createCase takes a report from a grid worker on patrol or from staff on behalf of a resident
+// (phone, door-knocking visit).
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	var in redgrid.NewCase
+	ctx, err := s.decodeCreate(r, &in)
+	if err != nil {
+		return err
+	}
+	if in.Channel == "" {
+		in.Channel = redgrid.ChannelPatrol
+	}
+	if in.Channel == redgrid.ChannelQR || in.Channel == redgrid.ChannelOpen311 {
+		return redgrid.Invalid("channel", "enum", "channel must be patrol, phone or visit here (residents report through the public page)")
+	}
+	ci, err := s.place(ctx, &in)
+	if err != nil {
+		return err
+	}
+	if !intakeScope(p, ci.GridPath) {
+		return forbidden("reporting a case in grid " + ci.GridCode)
+	}
+	if in.Channel == redgrid.ChannelPatrol {
+		ci.ReporterID = &p.UserID
+		if in.ReporterName == "" {
+			ci.In.ReporterName = p.DisplayName
+		}
+	}
+	c, replayed, err := s.store.CreateCase(ctx, ci)
+	if err != nil {
+		return err
+	}
+	out := intakeOut{Case: c, Duplicates: []duplicate{}}
+	if !replayed {
+		if out.Duplicates, err = s.duplicates(ctx, c); err != nil {
+			return err
+		}
+	}
+	return created(w, "/api/v1/cases/"+strconv.FormatInt(c.ID, 10), replayed, out)
+}
+
+type publicCaseIn struct {
+	redgrid.NewCase
+	// FollowToken is chosen by the resident's page (16–64 letters, digits, - or _), so that a
+	// retried report gets the same link; the server makes one when it is missing.
+	FollowToken string `json:"follow_token"`
+}
+
+func followHash(token string) string {
+	h := sha256.Sum256([]byte("redgrid-follow:" + token))
+	return hex.EncodeToString(h[:])
+}
+
+func validFollowToken(t string) bool {
+	if len(t) < 16 || len(t) > 64 {
+		return false
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// publicCreateCase takes a resident's report from the page a grid's QR code opens, without
+// login. Anonymous reports are allowed; otherwise a phone number for the call-back is required.
+func (s *Server) publicCreateCase(w http.ResponseWriter, r *http.Request) error {
+	if !s.limiter("report:" + redgrid.ActorFrom(r.Context()).RemoteAddr).Allow() {
+		w.Header().Set("Retry-After", "60")
+		return redgrid.Errorf(redgrid.KindRateLimited, "too many reports from this address; wait a minute")
+	}
+	var in publicCaseIn
+	ctx, err := s.decodeCreate(r, &in)
+	if err != nil {
+		return err
+	}
+	if in.Channel != "" && in.Channel != redgrid.ChannelQR {
+		return redgrid.Invalid("channel", "enum", "channel must be qr on the public page")
+	}
+	in.Channel = redgrid.ChannelQR
+	if !in.Anonymous && in.ReporterPhone == "" {
+		return redgrid.Invalid("reporter_phone", "required", "a phone number for the call-back is required unless the report is anonymous")
+	}
+	if in.FollowToken == "" {
+		b := make([]byte, 18)
+		rand.Read(b)
+		in.FollowToken = hex.EncodeToString(b)
+	} else if !validFollowToken(in.FollowToken) {
+		return redgrid.Invalid("follow_token", "format", "follow_token must be 16 to 64 letters, digits, - or _")
+	}
+	ci, err := s.place(ctx, &in.NewCase)
+	if err != nil {
+		return err
+	}
+	ci.FollowHash = followHash(in.FollowToken)
+	c, replayed, err := s.store.CreateCase(ctx, ci)
+	if err != nil {
+		return err
+	}
+	return created(w, "/api/v1/public/cases/"+in.FollowToken, replayed, publicView(c, in.FollowToken))
+}
+
+// publicCase is what a resident sees of their case: no staff names, no other reporter's data.
+type publicCase struct {
+	Number       string            `json:"number"`
+	State        redgrid.CaseState `json:"state"`
+	Category     string            `json:"category"`
+	CategoryName string            `json:"category_name"`
+	GridName     string            `json:"grid_name"`
+	Address      string            `json:"address"`
+	Description  string            `json:"description"`
+	Rating       redgrid.Rating    `json:"rating,omitempty"`
+	Rateable     bool              `json:"rateable"`
+	CreatedAt    time.Time         `json:"created_at"`
+	ClosedAt     *time.Time        `json:"closed_at"`
+	Timeline     []publicCaseStep  `json:"timeline"`
+	FollowToken  string            `json:"follow_token,omitempty"`
+	Departments  []string          `json:"departments"`
+	Photos       []string          `json:"photos"`
+	Level        string            `json:"level"`
+	Explanation  string            `json:"explanation,omitempty"`
+}
+
+type publicCaseStep struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	To     string    `json:"to"`
+}
+
+func publicView(c redgrid.Case, token string) publicCase {
+	out := publicCase{Number: c.Number, State: c.State, Category: c.Category, CategoryName: c.CategoryName, GridName: c.GridName,
+		Address: c.Address, Description: c.Description, Rating: c.Rating, Rateable: c.State == redgrid.CaseVerified,
+		CreatedAt: c.CreatedAt, ClosedAt: c.ClosedAt, Timeline: []publicCaseStep{}, FollowToken: token, Departments: []string{},
+		Photos: c.Photos, Level: c.LevelName}
+	for _, d := range c.Departments {
+		if d.State != "returned" {
+			out.Departments = append(out.Departments, d.Name)
+		}
+	}
+	if len(c.Events) == 0 {
+		out.Timeline = append(out.Timeline, publicCaseStep{At: c.CreatedAt, Action: "report", To: string(c.State)})
+	}
+	for _, e := range c.Events {
+		out.Timeline = append(out.Timeline, publicCaseStep{At: e.At, Action: e.Action, To: string(e.To)})
+		if e.Action == string(redgrid.ActSuspend) {
+			if s, ok := e.Detail["explanation"].(string); ok {
+				out.Explanation = s
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) followedCase(r *http.Request) (redgrid.Case, string, error) {
+	token := r.PathValue("token")
+	if !validFollowToken(token) {
+		return redgrid.Case{}, "", redgrid.Errorf(redgrid.KindNotFound, "no case for this link")
+	}
+	c, err := s.store.CaseByFollowHash(r.Context(), followHash(token))
+	return c, token, err
+}
+
+func (s *Server) publicGetCase(w http.ResponseWriter, r *http.Request) error {
+	c, token, err := s.followedCase(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, publicView(c, token))
+}
+
+type publicRateIn struct {
+	Rating   redgrid.Rating `json:"rating"`
+	Resolved *bool          `json:"resolved"`
+	Comment  string         `json:"comment"`
+}
+
+// publicRateCase is the resident's own rating through their follow link.
+func (s *Server) publicRateCase(w http.ResponseWriter, r *http.Request) error {
+	var in publicRateIn
+	ctx, err := s.decodeCreate(r, &in)
+	if err != nil {
+		return err
+	}
+	c, token, err := s.followedCase(r)
+	if err != nil {
+		return err
+	}
+	act := redgrid.CaseActionIn{Action: redgrid.ActRate, Rating: in.Rating, Resolved: in.Resolved, Reason: in.Comment}
+	if err := act.Validate(); err != nil {
+		return err
+	}
+	a := redgrid.ActorFrom(ctx)
+	a.Username = "resident"
+	ctx = redgrid.WithActor(ctx, a)
+	// The follow link is the resident's authority over this one case.
+	out, _, err := s.store.ActOnCase(ctx, c.ID, act, func(*redgrid.Case, redgrid.CaseAction) (int64, error) { return 0, nil })
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, publicView(out, token))
+}
+
+// ---- reading ----
+
+// caseReadable: the case's grid lies in the caller's read scope, a department of the caller is on
+// it, or the caller reported it.
+func caseReadable(p *redgrid.Principal, c *redgrid.Case) bool {
+	if p.Can(redgrid.ActReadTree, c.Path) || c.ReporterID != nil && *c.ReporterID == p.UserID {
+		return true
+	}
+	for _, g := range p.Grants {
+		if g.OrgID != nil {
+			for _, d := range c.Departments {
+				if d.OrgID == *g.OrgID {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// revealsReporter: the dispatching level (community, street, district) sees the reporter's name
+// and phone to call them back; everyone else sees them masked.
+func revealsReporter(p *redgrid.Principal, c *redgrid.Case) bool {
+	for _, g := range p.Grants {
+		switch g.Role {
+		case redgrid.RoleCommunityStaff, redgrid.RoleStreetOperator, redgrid.RoleDistrictAdmin:
+			for _, sc := range g.Paths {
+				if redgrid.IsWithin(c.Path, sc) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// reporterView masks the reporter unless the caller's role needs them, and logs every unmasking
+// (or, if the log cannot be written, masks after all).
+func (s *Server) reporterView(ctx context.Context, p *redgrid.Principal, c *redgrid.Case) {
+	switch {
+	case c.Anonymous:
+		maskCase(c)
+		c.ReporterName, c.ReporterPhone = "", ""
+	case !revealsReporter(p, c) || c.ReporterPhone == "" && c.ReporterName == "":
+		maskCase(c)
+	default:
+		if err := s.store.Audit(ctx, "case.reporter.unmask", "case/"+strconv.FormatInt(c.ID, 10), redgrid.OutcomeOK, map[string]any{"why": "call-back"}); err != nil {
+			s.log.Error("audit write failed; reporter kept masked", "request_id", redgrid.ActorFrom(ctx).RequestID, "err", err)
+			maskCase(c)
+		}
+	}
+}
+
+func maskCase(c *redgrid.Case) {
+	c.ReporterPhone = redgrid.MaskPhone(c.ReporterPhone)
+	if r := []rune(c.ReporterName); len(r) > 0 {
+		c.ReporterName = string(r[:1]) + strings.Repeat("*", len(r)-1)
+	}
+	c.Masked = true
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Case(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !caseReadable(p, &c) {
+		return forbidden("case " + strconv.FormatInt(id, 10))
+	}
+	s.reporterView(r.Context(), p, &c)
+	setETag(w, c.Version)
+	return writeJSON(w, http.StatusOK, c)
+}
+
+var caseStates = map[string]redgrid.CaseState{}
+
+func init() {
+	for _, st := range []redgrid.CaseState{redgrid.CaseReported, redgrid.CaseRegistered, redgrid.CaseVoided, redgrid.CaseDispatched,
+		redgrid.CaseAccepted, redgrid.CaseSuspended, redgrid.CaseHandled, redgrid.CaseVerified, redgrid.CaseClosed} {
+		caseStates[string(st)] = st
+	}
+}
+
+// listCases: ?state=a,b&node=&q=&overdue=true&level=&order=due|new&mine=true&before=&limit=
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	q := r.URL.Query()
+	var f sqlstore.CaseFilter
+	if st := q.Get("state"); st != "" {
+		for _, x := range strings.Split(st, ",") {
+			cs, ok := caseStates[x]
+			if !ok {
+				return redgrid.Invalid("state", "enum", "state must be a comma-separated list of reported, registered, voided, dispatched, accepted, suspended, handled, verified, closed")
+			}
+			f.States = append(f.States, cs)
+		}
+	}
+	node, err := queryID(r, "node")
+	if err != nil {
+		return err
+	}
+	if node > 0 {
+		n, err := s.readableNode(r, p, node)
+		if err != nil {
+			return err
+		}
+		f.Path = n.Path
+	}
+	if f.Q, err = queryText(r, "q", 50); err != nil {
+		return err
+	}
+	switch q.Get("overdue") {
+	case "", "false":
+	case "true":
+		f.Overdue = true
+	default:
+		return redgrid.Invalid("overdue", "boolean", "overdue must be true or false")
+	}
+	if lv := q.Get("level"); lv != "" {
+		n, err := queryInt(r, "level", 0, 0, 3)
+		if err != nil {
+			return err
+		}
+		l := redgrid.Level(n)
+		f.Level = &l
+	}
+	switch f.Order = q.Get("order"); f.Order {
+	case "", "new", "due":
+	default:
+		return redgrid.Invalid("order", "enum", "order must be due or new")
+	}
+	if f.Limit, err = queryInt(r, "limit", 100, 1, 500); err != nil {
+		return err
+	}
+	if f.BeforeID, err = queryID(r, "before"); err != nil {
+		return err
+	}
+	mine := q.Get("mine") == "true"
+	if mine {
+		f.ReporterID = p.UserID
+	} else {
+		f.Scopes = p.ScopePaths(redgrid.ActReadTree)
+		for _, g := range p.Grants {
+			if g.OrgID != nil && g.Role == redgrid.RoleDepartmentStaff {
+				f.OrgIDs = append(f.OrgIDs, *g.OrgID)
+			}
+		}
+		// A department's staff read the cases dispatched to it, not every case of the nodes it serves.
+		if len(f.OrgIDs) > 0 {
+			f.Scopes = nodeScopes(p)
+		}
+		if len(f.Scopes) == 0 && len(f.OrgIDs) == 0 {
+			f.ReporterID = p.UserID
+		}
+	}
+	out, err := s.store.Cases(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		maskCase(&out[i])
+		if out[i].Anonymous {
+			out[i].ReporterName, out[i].ReporterPhone = "", ""
+		}
+	}
+	return writeJSON(w, http.StatusOK, list[redgrid.Case]{out})
+}
+
+// nodeScopes are the read scopes of the caller's node grants only.
+func nodeScopes(p *redgrid.Principal) []string {
+	var out []string
+	for _, g := range p.Grants {
+		if g.NodeID != nil && g.Role.Allows(redgrid.ActReadTree) {
+			out = append(out, g.Paths...)
+		}
+	}
+	return out
+}
+
+// ---- actions ----
+
+// authorizeCase checks the caller's role for the action and its scope over the case: a node role
+// covers the cases of its subtree, department staff the cases their department is on, and a
+// resident rates only the case they reported.
+func authorizeCase(p *redgrid.Principal) sqlstore.Authorize {
+	return func(c *redgrid.Case, a redgrid.CaseAction) (int64, error) {
+		roleOK := false
+		for _, g := range p.Grants {
+			if !redgrid.RoleMayAct(g.Role, a) {
+				continue
+			}
+			roleOK = true
+			switch {
+			case g.Role == redgrid.RoleDepartmentStaff && g.OrgID != nil:
+				for _, d := range c.Departments {
+					if d.OrgID == *g.OrgID && d.State != "returned" {
+						return d.OrgID, nil
+					}
+				}
+			case g.Role == redgrid.RoleResident:
+				if c.ReporterID != nil && *c.ReporterID == p.UserID {
+					return 0, nil
+				}
+			default:
+				for _, sc := range g.Paths {
+					if redgrid.IsWithin(c.Path, sc) {
+						return 0, nil
+					}
+				}
+			}
+		}
+		if !roleOK {
+			return 0, redgrid.Errorf(redgrid.KindForbidden, "your role may not %s a case", a)
+		}
+		return 0, forbidden("case " + strconv.FormatInt(c.ID, 10))
+	}
+}
+
+func (s *Server) actOnCase(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in redgrid.CaseActionIn
+	ctx, err := s.decodeCreate(r, &in)
+	if err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	c, replayed, err := s.store.ActOnCase(ctx, id, in, authorizeCase(p))
+	if err != nil {
+		return err
+	}
+	s.reporterView(r.Context(), p, &c)
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	setETag(w, c.Version)
+	return writeJSON(w, http.StatusOK, c)
+}
+
+// ---- duplicates ----
+
+type duplicate struct {
+	ID        int64             `json:"id"`
+	Number    string            `json:"number"`
+	State     redgrid.CaseState `json:"state"`
+	DistanceM float64           `json:"distance_m"`
+	CreatedAt time.Time         `json:"created_at"`
+	Summary   string            `json:"summary"`
+}
+
+func (s *Server) duplicates(ctx context.Context, c redgrid.Case) ([]duplicate, error) {
+	cands, err := s.store.OpenCasesNear(ctx, c.GridID, c.Category, s.now().Add(-s.cfg.DuplicateWindow), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []duplicate{}
+	for _, o := range cands {
+		d := geo.Distance(geo.Point{Lng: c.Lng, Lat: c.Lat}, geo.Point{Lng: o.Lng, Lat: o.Lat})
+		if d > s.cfg.DuplicateMetres {
+			continue
+		}
+		sum := []rune(o.Description)
+		if len(sum) > 40 {
+			sum = append(sum[:40], '…')
+		}
+		out = append(out, duplicate{ID: o.ID, Number: o.Number, State: o.State, DistanceM: math.Round(d*10) / 10, CreatedAt: o.CreatedAt, Summary: string(sum)})
+	}
+	return out, nil
+}
+
+func (s *Server) caseDuplicates(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Case(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !caseReadable(p, &c) {
+		return forbidden("case " + strconv.FormatInt(id, 10))
+	}
+	out, err := s.duplicates(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[duplicate]{out})
+}
+
+// ---- figures ----
+
+type deptFigures struct {
+	OrgID   int64                `json:"org_id"`
+	Name    string               `json:"name"`
+	Counts  map[string]int64     `json:"counts"`
+	Figures []redgrid.CaseFigure `json:"figures"`
+}
+
+type caseStats struct {
+	Node        redgrid.NodeRef      `json:"node"`
+	From        string               `json:"from"`
+	To          string               `json:"to"`
+	Counts      map[string]int64     `json:"counts"`
+	Figures     []redgrid.CaseFigure `json:"figures"`
+	Departments []deptFigures        `json:"departments"`
+}
+
+// caseStats: GET /api/v1/stats/cases?node=&from=&to= — figures of the cases received in the
+// period under the node, from the rollups.
+func (s *Server) caseStats(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	node, err := queryID(r, "node")
+	if err != nil {
+		return err
+	}
+	if node == 0 {
+		return redgrid.Invalid("node", "required", "node is required")
+	}
+	today := s.now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
+	if to == "" {
+		to = today
+	}
+	if from == "" {
+		from = to[:8] + "01"
+	}
+	var v redgrid.Validator
+	ft, err1 := time.Parse(time.DateOnly, from)
+	tt, err2 := time.Parse(time.DateOnly, to)
+	v.Check(err1 == nil, "from", "date", "from must be a date YYYY-MM-DD")
+	v.Check(err2 == nil, "to", "date", "to must be a date YYYY-MM-DD")
+	if err1 == nil && err2 == nil {
+		v.Check(!tt.Before(ft), "to", "after_from", "to must not be before from")
+		v.Check(tt.Sub(ft) <= 3660*24*time.Hour, "to", "range", "the period must be at most ten years")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	n, err := s.readableNode(r, p, node)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.CaseCounts(r.Context(), node, from, to)
+	if err != nil {
+		return err
+	}
+	counts["in_progress"] = redgrid.InProgress(counts)
+	out := caseStats{Node: redgrid.NodeRef{ID: n.ID, Kind: n.Kind, Name: n.Name, Code: n.Code}, From: from, To: to, Counts: counts,
+		Figures: redgrid.CaseRates(counts, s.cfg.BasicWeight), Departments: []deptFigures{}}
+	depts, err := s.store.DepartmentCounts(r.Context(), node, from, to)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		out.Departments = append(out.Departments, deptFigures{OrgID: d.OrgID, Name: d.Name, Counts: d.Counts, Figures: redgrid.DepartmentRates(d.Counts)})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// ---- notifications and agenda ----
+
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	limit, err := queryInt(r, "limit", 50, 1, 200)
+	if err != nil {
+		return err
+	}
+	var orgs []int64
+	for _, g := range p.Grants {
+		if g.OrgID != nil {
+			orgs = append(orgs, *g.OrgID)
+		}
+	}
+	out, err := s.store.Notifications(r.Context(), nodeScopes(p), orgs, limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[sqlstore.Notification]{out})
+}
+
+func (s *Server) listAgenda(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	node, err := queryID(r, "node")
+	if err != nil {
+		return err
+	}
+	if node == 0 {
+		return redgrid.Invalid("node", "required", "node is required")
+	}
+	if _, err := s.readableNode(r, p, node); err != nil {
+		return err
+	}
+	out, err := s.store.Agenda(r.Context(), node)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[sqlstore.AgendaItem]{out})
+}
