@@ -60,6 +60,7 @@ usage:
                    (GeoJSON, or a zipped Shapefile with .shp/.dbf/.prj; all or nothing)
   redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]
   redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
+  redgrid bench intake [--db DSN] [--cases 50000] [--concurrency 64] [--rate 1000]
 
 --db takes postgres://… for PostgreSQL; without it the SQLite file DATA/redgrid.db is used.
 `
@@ -84,6 +85,13 @@ type config struct {
 	tileURL     string
 	tileAttr    string
 	geoRefresh  time.Duration
+	// the case loop
+	workHours  string
+	holidays   string
+	remindAt   float64
+	hooks      hookList
+	jobsEvery  time.Duration
+	noEscalate bool
 }
 
 func env(name, def string) string {
@@ -120,6 +128,7 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
 	gr, _ := time.ParseDuration(env("REDGRID_GEO_REFRESH", "2s"))
 	fs.DurationVar(&c.geoRefresh, "geo-refresh", gr, "how often a server looks for boundary changes made by other servers")
 	fs.StringVar(&c.tileAttr, "tile-attribution", env("REDGRID_TILE_ATTRIBUTION", ""), "attribution text shown with the tiles")
+	caseFlags(fs, c)
 	return fs, c
 }
 
@@ -167,7 +176,12 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, e
 	if !scheme.Valid() {
 		return nil, errors.New("--grid-digits must be 2 or 3")
 	}
-	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme})
+	cal, err := c.calendar()
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme, Calendar: cal,
+		Cases: sqlstore.CaseOptions{RemindAt: c.remindAt, PublicURL: c.publicURL, Webhooks: len(c.hooks) > 0, NoEscalateOnOverdue: c.noEscalate}})
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +267,12 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 			fmt.Fprintf(stdout, "demo database already filled (%s); logins: admin, leader1, street1, community1, community2, grid1, gridleader1, dept1, resident1 … password %s\n", c.dsn(), demo.Password)
 		}
 	}
+	if loaded, err := s.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+		return err
+	} else if loaded {
+		log.Info("default case categories loaded", "count", len(redgrid.DefaultCategories()))
+	}
+	go runJobs(ctx, s, c.hooks, c.jobsEvery, log)
 	ao, err := c.atlasOptions()
 	if err != nil {
 		return err

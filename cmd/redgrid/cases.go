@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redgrid/redgrid/internal/notify"
+	"github.com/redgrid/redgrid/internal/sqlstore"
+	"github.com/redgrid/redgrid/internal/worktime"
+)
+
+// hookList is the repeatable --webhook flag.
+type hookList []notify.Hook
+
+func (h *hookList) String() string {
+	var out []string
+	for _, x := range *h {
+		out = append(out, x.String())
+	}
+	return strings.Join(out, ", ")
+}
+
+func (h *hookList) Set(v string) error {
+	x, err := notify.ParseHook(v)
+	if err != nil {
+		return err
+	}
+	*h = append(*h, x)
+	return nil
+}
+
+func caseFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.workHours, "work-hours", env("REDGRID_WORK_HOURS", worktime.DefaultPeriods), "working periods of a working day, for deadlines")
+	fs.StringVar(&c.holidays, "holidays", env("REDGRID_HOLIDAYS", ""), "holiday file: lines 'YYYY-MM-DD~YYYY-MM-DD 休' and 'YYYY-MM-DD 班' (make-up working days) from the State Council's notice")
+	ra, _ := strconv.ParseFloat(env("REDGRID_REMIND_AT", "0.8"), 64)
+	fs.Float64Var(&c.remindAt, "remind-at", ra, "share of a stage's working time after which a reminder goes out")
+	for _, spec := range strings.Fields(env("REDGRID_WEBHOOKS", "")) {
+		if err := c.hooks.Set(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "REDGRID_WEBHOOKS:", err)
+		}
+	}
+	fs.Var(&c.hooks, "webhook", "group robot for reminders and overdue alerts, KIND=URL[#SECRET] with KIND wecom, dingtalk or feishu (repeatable)")
+	je, _ := time.ParseDuration(env("REDGRID_JOBS_EVERY", "15s"))
+	fs.DurationVar(&c.jobsEvery, "jobs-every", je, "how often deadline reminders, overdue flags and webhooks are processed")
+	fs.BoolVar(&c.noEscalate, "no-escalate", env("REDGRID_NO_ESCALATE", "") == "true", "keep overdue cases at their level instead of climbing the escalation ladder")
+}
+
+// calendar builds the working-time calendar from --work-hours and --holidays.
+func (c *config) calendar() (*worktime.Calendar, error) {
+	ps, err := worktime.ParsePeriods(c.workHours)
+	if err != nil {
+		return nil, fmt.Errorf("--work-hours: %w", err)
+	}
+	var hol, makeUp []worktime.Date
+	if c.holidays != "" {
+		f, err := os.Open(c.holidays)
+		if err != nil {
+			return nil, fmt.Errorf("--holidays: %w", err)
+		}
+		defer f.Close()
+		if hol, makeUp, err = worktime.ParseHolidays(f); err != nil {
+			return nil, fmt.Errorf("--holidays %s: %w", c.holidays, err)
+		}
+	}
+	cal, err := worktime.New(ps, hol, makeUp)
+	if err != nil {
+		return nil, fmt.Errorf("--work-hours: %w", err)
+	}
+	if !(c.remindAt > 0 && c.remindAt < 1) {
+		return nil, errors.New("--remind-at must be between 0 and 1")
+	}
+	if c.jobsEvery <= 0 {
+		return nil, errors.New("--jobs-every must be positive")
+	}
+	return cal, nil
+}
+
+// runJobs fires deadline reminders and overdue flags and delivers webhook messages until ctx ends.
+// Every server runs it; the store makes each deadline fire once across servers.
+func runJobs(ctx context.Context, s *sqlstore.Store, hooks []notify.Hook, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	sender := &notify.Sender{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r, err := s.RunDeadlines(ctx, 500)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("deadline jobs failed", "err", err)
+		} else if r.Reminded+r.Overdue > 0 {
+			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
+		}
+		if len(hooks) > 0 {
+			deliver(ctx, s, sender, hooks, log)
+		}
+	}
+}
+
+// deliver sends the queued webhook messages: at least once, retried with backoff while the
+// robot's answer says a retry can help.
+func deliver(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hooks []notify.Hook, log *slog.Logger) {
+	msgs, err := s.ClaimOutbox(ctx, 50, 2*time.Minute)
+	if err != nil {
+		log.Warn("webhook outbox", "err", err)
+		return
+	}
+	for _, m := range msgs {
+		var failed error
+		temporary := false
+		for _, h := range hooks {
+			if err := sender.Send(ctx, h, notify.Message{Title: m.Title, Text: m.Text, Link: m.Link}); err != nil {
+				failed = err
+				temporary = temporary || notify.Temporary(err)
+			}
+		}
+		switch {
+		case failed == nil:
+			err = s.OutboxSent(ctx, m.ID)
+		case temporary && m.Attempts < 10:
+			err = s.OutboxRetry(ctx, m.ID, time.Now().Add(notify.Backoff(m.Attempts)), failed.Error())
+		default:
+			log.Warn("webhook message given up", "id", m.ID, "err", failed)
+			err = s.OutboxRetry(ctx, m.ID, time.Time{}, failed.Error())
+		}
+		if err != nil {
+			log.Warn("webhook outbox", "err", err)
+		}
+	}
+}
