@@ -42,6 +42,7 @@ test-e2e: ui build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./$(BIN) bench locate --polygons 100000
+	./$(BIN) bench intake --cases 20000 --rate 1000
 
 ## fuzz: a short run of every fuzz target
 fuzz:
@@ -51,6 +52,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReadShapefileZip -fuzztime 30s ./geo/geoio/
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 30s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzIndexAgrees -fuzztime 30s ./geo/
+	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime 30s ./internal/photo/
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
