@@ -332,8 +332,8 @@ func (c *NewCase) Validate() error {
 	}
 	n := utf8.RuneCountInString(strings.TrimSpace(c.Description))
 	v.Check(n >= 1, "description", "required", "description is required")
-	v.Check(n <= MaxCaseDescription, "description", "max_length", fmt.Sprintf("description must be at most %d characters", MaxCaseDescription))
-	v.Check(utf8.RuneCountInString(c.Address) <= MaxCaseAddress, "address", "max_length", fmt.Sprintf("address must be at most %d characters", MaxCaseAddress))
+	v.Check(n <= MaxCaseDescription, "description", "max_length", "description must be at most 2000 characters")
+	v.Check(utf8.RuneCountInString(c.Address) <= MaxCaseAddress, "address", "max_length", "address must be at most 200 characters")
 	v.Check(c.Channel.Valid(), "channel", "enum", "channel must be one of patrol, qr, phone, visit, open311")
 	v.Check(utf8.RuneCountInString(c.ReporterName) <= 50, "reporter_name", "max_length", "reporter_name must be at most 50 characters")
 	if c.ReporterPhone != "" {
@@ -472,8 +472,8 @@ func (in *CaseActionIn) Validate() error {
 	v.Check(known, "action", "enum", "action must be one of register, void, dispatch, accept, return, feedback, verify_pass, verify_fail, rate, suspend, resume, request_extend, approve_extend, reject_extend, escalate, merge")
 	v.Check(in.Version >= 0, "version", "min", "version must not be negative")
 	reason := utf8.RuneCountInString(strings.TrimSpace(in.Reason))
-	v.Check(reason <= MaxCaseReason, "reason", "max_length", fmt.Sprintf("reason must be at most %d characters", MaxCaseReason))
-	v.Check(utf8.RuneCountInString(in.Explanation) <= MaxCaseReason, "explanation", "max_length", fmt.Sprintf("explanation must be at most %d characters", MaxCaseReason))
+	v.Check(reason <= MaxCaseReason, "reason", "max_length", "reason must be at most 500 characters")
+	v.Check(utf8.RuneCountInString(in.Explanation) <= MaxCaseReason, "explanation", "max_length", "explanation must be at most 500 characters")
 	switch in.Action {
 	case ActVoid, ActReturn, ActVerifyFail, ActRequestExtend, ActRejectExtend, ActEscalate:
 		v.Check(reason > 0, "reason", "required", "a reason is required for "+string(in.Action))

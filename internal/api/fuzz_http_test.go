@@ -29,6 +29,16 @@ func FuzzHTTP(f *testing.F) {
 		f.Fatal(err)
 	}
 	h := srv.Handler()
+	// A case to act on (placed by hand: this server has no map, so intake stops at the grid lookup).
+	if _, err := s.EnsureCategories(f.Context(), redgrid.DefaultCategories()); err != nil {
+		f.Fatal(err)
+	}
+	cat, _, _ := s.CategoryByCode(f.Context(), "0101")
+	lng, lat := 110.77, 32.59
+	if _, _, err := s.CreateCase(f.Context(), sqlstore.CaseIntake{In: redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "x", Channel: redgrid.ChannelPhone},
+		Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat}); err != nil {
+		f.Fatal(err)
+	}
 	for _, seed := range []struct{ route, query, body string }{
 		{"POST /api/v1/nodes", "", `{"kind":"grid","name":"x","parent_id":3}`},
 		{"POST /api/v1/nodes", "", "{\"kind\":\"grid\",\"name\":\"a\\u0000b\",\"parent_id\":3}"},
@@ -47,6 +57,16 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/public/grids/42030200100101", "", ""},
 		{"POST /api/v1/grids/import", "dry_run=true", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"42030200100101","name":"\u0000"},"geometry":{"type":"Polygon","coordinates":[[[110,32],[110.01,32],[110.01,32.01],[110,32]]]}}]}`},
 		{"POST /api/v1/grids/import", "", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"parent_code":"420302001001","name":"新"},"geometry":{"type":"MultiPolygon","coordinates":[[[[110,32],[110.01,32],[110.01,32.01],[110,32]]]]}}]}`},
+		{"POST /api/v1/cases", "", `{"category":"0101","lng":110.77,"lat":32.59,"description":"井盖","channel":"phone","reporter_phone":"13800138000"}`},
+		{"POST /api/v1/public/cases", "", `{"category":"0101","lng":1e308,"lat":-0,"description":"\u0000","anonymous":true,"follow_token":"aaaaaaaaaaaaaaaa"}`},
+		{"POST /api/v1/cases/1/actions", "", `{"action":"register"}`},
+		{"POST /api/v1/cases/1/actions", "", `{"action":"dispatch","lead_department_id":1,"co_department_ids":[1,2]}`},
+		{"POST /api/v1/cases/1/actions", "", `{"action":"request_extend","extend":"99999d","reason":"x"}`},
+		{"POST /api/v1/cases/1/actions", "", `{"action":"merge","into":1}`},
+		{"GET /api/v1/cases", "state=closed,foo&order=due&level=9", ""},
+		{"GET /api/v1/stats/cases", "node=1&from=2026-02-30&to=2026-01-01", ""},
+		{"PUT /api/v1/case-categories", "", `{"categories":[{"code":"0199","parent_code":"01","name":"x","kind":"event","matter":"public","register_limit":"0h","accept_limit":"1h","handle_limit":"1d"}]}`},
+		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
 	}

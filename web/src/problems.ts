@@ -75,6 +75,16 @@ export const FIELD_RULES = [
   'pair',
   'kind',
   'max_grids',
+  // cases (issue 5)
+  'limit',
+  'min',
+  'parent',
+  'length',
+  'in_grid',
+  'after_from',
+  'serves',
+  'other',
+  'same_community',
   'media_type',
   // reading an imported file (geo/geoio): the file as a whole
   'read',
