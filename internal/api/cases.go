@@ -140,8 +140,6 @@ type intakeOut struct {
 	// Duplicates are open cases of the same category in the same grid, nearby and recent: staff
 	// may merge the new case into one of them.
 	Duplicates []duplicate `json:"duplicates"`
-	// FollowToken lets an anonymous reporter follow and rate the case (only on the public route).
-	FollowToken string `json:"follow_token,omitempty"`
 }
 
 // createCase takes a report from a grid worker on patrol or from staff on behalf of a resident
@@ -407,17 +405,27 @@ func maskCase(c *redgrid.Case) {
 	c.Masked = true
 }
 
-func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+// readableCase loads the case of the {id} path segment: 404 when there is none, 403 when the
+// caller may not read it.
+func (s *Server) readableCase(r *http.Request, p *redgrid.Principal) (redgrid.Case, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return redgrid.Case{}, err
 	}
 	c, err := s.store.Case(r.Context(), id)
 	if err != nil {
-		return err
+		return c, err
 	}
 	if !caseReadable(p, &c) {
-		return forbidden("case " + strconv.FormatInt(id, 10))
+		return c, forbidden("case " + strconv.FormatInt(id, 10))
+	}
+	return c, nil
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	c, err := s.readableCase(r, p)
+	if err != nil {
+		return err
 	}
 	s.reporterView(r.Context(), p, &c)
 	setETag(w, c.Version)
@@ -624,16 +632,9 @@ func (s *Server) duplicates(ctx context.Context, c redgrid.Case) ([]duplicate, e
 }
 
 func (s *Server) caseDuplicates(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
-	id, err := pathID(r, "id")
+	c, err := s.readableCase(r, p)
 	if err != nil {
 		return err
-	}
-	c, err := s.store.Case(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if !caseReadable(p, &c) {
-		return forbidden("case " + strconv.FormatInt(id, 10))
 	}
 	out, err := s.duplicates(r.Context(), c)
 	if err != nil {

@@ -23,14 +23,7 @@ func (s *Store) insertAudit(ctx context.Context, t *tx, a redgrid.Actor, action,
 		}
 		d = string(b)
 	}
-	var actorID any
-	name := a.Username
-	if a.UserID != 0 {
-		actorID = a.UserID
-	}
-	if name == "" {
-		name = "system"
-	}
+	actorID, name := actorCols(a)
 	q := s.dialect.rebind("INSERT INTO audit_log (at, actor_id, actor, action, target, outcome, remote_addr, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	args := []any{s.now().UTC(), actorID, name, action, target, outcome, a.RemoteAddr, a.RequestID, d}
 	var err error
@@ -90,14 +83,7 @@ func (t *tx) history(entity string, id int64, change string, old, new map[string
 	if err != nil {
 		return err
 	}
-	var actorID any
-	if a.UserID != 0 {
-		actorID = a.UserID
-	}
-	name := a.Username
-	if name == "" {
-		name = "system"
-	}
+	actorID, name := actorCols(a)
 	_, err = t.exec("INSERT INTO tree_history (entity, entity_id, change, old_value, new_value, actor_id, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		entity, id, change, string(ob), string(nb), actorID, name, t.s.now().UTC())
 	return err
@@ -128,4 +114,16 @@ func (s *Store) History(ctx context.Context, entity string, id int64) ([]redgrid
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// actorCols gives the actor_id (NULL for the system) and actor name columns of a record.
+func actorCols(a redgrid.Actor) (id any, name string) {
+	if a.UserID != 0 {
+		id = a.UserID
+	}
+	name = a.Username
+	if name == "" {
+		name = "system"
+	}
+	return id, name
 }

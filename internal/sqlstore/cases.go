@@ -372,14 +372,7 @@ func (t *tx) caseEvent(caseID int64, action string, from, to redgrid.CaseState, 
 		}
 		d = string(b)
 	}
-	var actorID any
-	name := a.Username
-	if a.UserID != 0 {
-		actorID = a.UserID
-	}
-	if name == "" {
-		name = "system"
-	}
+	actorID, name := actorCols(a)
 	_, err := t.exec("INSERT INTO case_events (case_id, at, actor_id, actor, action, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		caseID, t.s.now().UTC(), actorID, name, action, string(from), string(to), reason, d)
 	return err

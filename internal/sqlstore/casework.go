@@ -82,7 +82,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 	today := now.In(cst).Format(time.DateOnly)
 	// A co-handling department's own steps touch its own row only.
 	if d := deptOf(&c.Case, org); d != nil && d.Role == redgrid.DeptCo {
-		return t.coStep(acc, &c, d, in, handL, now, today)
+		return t.coStep(acc, &c, d, in, handL, now)
 	}
 	var lead *redgrid.CaseDepartment
 	if c.leadOrg != nil {
@@ -322,7 +322,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 }
 
 // coStep is a co-handling department's acceptance, return or feedback, on its own row.
-func (t *tx) coStep(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, in redgrid.CaseActionIn, handL redgrid.Limit, now time.Time, today string) error {
+func (t *tx) coStep(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, in redgrid.CaseActionIn, handL redgrid.Limit, now time.Time) error {
 	detail := map[string]any{"department_id": d.OrgID, "role": redgrid.DeptCo}
 	switch in.Action {
 	case redgrid.ActAccept:
