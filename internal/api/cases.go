@@ -612,7 +612,7 @@ type duplicate struct {
 }
 
 func (s *Server) duplicates(ctx context.Context, c redgrid.Case) ([]duplicate, error) {
-	cands, err := s.store.OpenCasesNear(ctx, c.GridID, c.Category, s.now().Add(-s.cfg.DuplicateWindow), c.ID)
+	cands, err := s.store.OpenCasesNear(ctx, c.GridID, c.Category, c.Lng, c.Lat, s.cfg.DuplicateMetres, s.now().Add(-s.cfg.DuplicateWindow), c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -24,13 +24,13 @@ func (s *Store) insertAudit(ctx context.Context, t *tx, a redgrid.Actor, action,
 		d = string(b)
 	}
 	actorID, name := actorCols(a)
-	q := s.dialect.rebind("INSERT INTO audit_log (at, actor_id, actor, action, target, outcome, remote_addr, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	const q = "INSERT INTO audit_log (at, actor_id, actor, action, target, outcome, remote_addr, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	args := []any{s.now().UTC(), actorID, name, action, target, outcome, a.RemoteAddr, a.RequestID, d}
 	var err error
 	if t != nil {
-		_, err = t.ExecContext(ctx, q, args...)
+		_, err = t.exec(q, args...)
 	} else {
-		_, err = s.wdb.ExecContext(ctx, q, args...)
+		_, err = s.wdb.ExecContext(ctx, s.dialect.rebind(q), args...)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 )
@@ -19,8 +20,11 @@ import (
 const maxBatch = 256
 
 type batchReq struct {
-	ctx  context.Context
-	fn   func(*tx, *rollupAcc) error
+	ctx context.Context
+	fn  func(*tx, *rollupAcc) error
+	// bulk, when set, writes the same as fn in multi-row statements shared with the other
+	// requests of the batch (bulk.go); fn is the fallback.
+	bulk *bulkRow
 	done chan error
 }
 
@@ -58,8 +62,13 @@ var errStoreClosed = errors.New("store closed")
 // writeGrouped runs fn in a savepoint of a shared transaction and returns once that transaction
 // has committed (nil) or failed. fn's rollup changes are kept only when fn succeeds.
 func (s *Store) writeGrouped(ctx context.Context, fn func(*tx, *rollupAcc) error) error {
+	return s.writeGroupedBulk(ctx, fn, nil)
+}
+
+// writeGroupedBulk is writeGrouped for a request that may also be written as bulk.
+func (s *Store) writeGroupedBulk(ctx context.Context, fn func(*tx, *rollupAcc) error, bulk *bulkRow) error {
 	b := s.batcher()
-	req := &batchReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	req := &batchReq{ctx: ctx, fn: fn, bulk: bulk, done: make(chan error, 1)}
 	select {
 	case b.ch <- req:
 	case <-b.stop:
@@ -102,56 +111,107 @@ func (b *batcher) loop() {
 
 func (b *batcher) run(batch []*batchReq) {
 	s := b.s
-	ctx := context.Background()
-	errs := make([]error, len(batch))
-	fail := func(err error) {
+	errs, err := b.runAll(batch)
+	if err != nil {
+		err = s.dialect.mapErr(err)
 		for _, r := range batch {
 			r.done <- err
 		}
+		return
+	}
+	s.wstmts.prepareWanted(context.Background())
+	s.batches.Add(1)
+	s.batched.Add(int64(len(batch)))
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// runAll writes the batch in one transaction and commits it. Requests almost never fail (they
+// were validated before they queued), so the fast path writes them all at once: the new cases
+// together in multi-row statements (bulk.go), the other requests one after another, with no
+// savepoint at all — a savepoint per request would cost a statement each way and, on SQLite, a
+// copy of every page the request touches. When anything fails, that transaction is rolled back
+// and the batch runs again the careful way, each request through its fn in its own savepoint of
+// a new transaction, so that the failing one fails alone. The error returned fails the batch.
+func (b *batcher) runAll(batch []*batchReq) ([]error, error) {
+	s := b.s
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	commit := func(sqlTx *sql.Tx, acc *rollupAcc) error {
+		if err := acc.flush(&tx{Tx: sqlTx, s: s, ctx: ctx}); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
+		return sqlTx.Commit()
 	}
 	sqlTx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		fail(s.dialect.mapErr(err))
-		return
+		return nil, err
 	}
-	acc := newRollupAcc()
+	acc, err := b.runFast(sqlTx, batch)
+	if err == nil {
+		return errs, commit(sqlTx, acc)
+	}
+	sqlTx.Rollback()
+	if len(batch) == 1 && batch[0].bulk == nil {
+		errs[0] = s.dialect.mapErr(err) // it failed alone already
+		return errs, nil
+	}
+	s.batchRetries.Add(1)
+	if sqlTx, err = s.wdb.BeginTx(ctx, nil); err != nil {
+		return nil, err
+	}
+	acc = newRollupAcc()
 	for i, r := range batch {
 		t := &tx{Tx: sqlTx, s: s, ctx: context.WithoutCancel(r.ctx)}
 		if _, err := t.exec("SAVEPOINT grouped"); err != nil {
 			sqlTx.Rollback()
-			fail(s.dialect.mapErr(err))
-			return
+			return nil, err
 		}
 		own := newRollupAcc()
 		if err := r.fn(t, own); err != nil {
 			errs[i] = s.dialect.mapErr(err)
 			if _, err := t.exec("ROLLBACK TO SAVEPOINT grouped"); err != nil {
 				sqlTx.Rollback()
-				fail(s.dialect.mapErr(err))
-				return
+				return nil, err
 			}
 		} else {
 			acc.merge(own)
 		}
 		if _, err := t.exec("RELEASE SAVEPOINT grouped"); err != nil {
 			sqlTx.Rollback()
-			fail(s.dialect.mapErr(err))
-			return
+			return nil, err
 		}
 	}
-	if err := acc.flush(&tx{Tx: sqlTx, s: s, ctx: ctx}); err != nil {
-		sqlTx.Rollback()
-		fail(s.dialect.mapErr(err))
-		return
+	return errs, commit(sqlTx, acc)
+}
+
+// runFast writes the whole batch without a savepoint per request; any error aborts it.
+func (b *batcher) runFast(sqlTx *sql.Tx, batch []*batchReq) (*rollupAcc, error) {
+	acc := newRollupAcc()
+	var bulk []*bulkRow
+	for _, r := range batch {
+		if r.bulk != nil {
+			bulk = append(bulk, r.bulk)
+		}
 	}
-	if err := sqlTx.Commit(); err != nil {
-		fail(s.dialect.mapErr(err))
-		return
+	if len(bulk) > 0 {
+		// The audit lines and events of a bulk write name each request's own actor: the
+		// values were taken from the request's context when the request was made.
+		if err := (&tx{Tx: sqlTx, s: b.s, ctx: context.Background()}).writeBulk(bulk, acc); err != nil {
+			return nil, err
+		}
 	}
-	s.wstmts.prepareWanted(ctx)
-	s.batches.Add(1)
-	s.batched.Add(int64(len(batch)))
-	for i, r := range batch {
-		r.done <- errs[i]
+	for _, r := range batch {
+		if r.bulk != nil {
+			continue
+		}
+		own := newRollupAcc()
+		if err := r.fn(&tx{Tx: sqlTx, s: b.s, ctx: context.WithoutCancel(r.ctx)}, own); err != nil {
+			return nil, err
+		}
+		acc.merge(own)
 	}
+	return acc, nil
 }

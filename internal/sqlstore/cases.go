@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -290,7 +291,9 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			return c, true, err
 		}
 	}
-	err = s.writeGrouped(ctx, func(t *tx, acc *rollupAcc) error {
+	eventDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code}
+	auditDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}
+	fn := func(t *tx, acc *rollupAcc) error {
 		err := t.queryRow(`INSERT INTO cases (state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
 			reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -304,14 +307,14 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 				return err
 			}
 		}
-		if err := t.caseEvent(id, "report", "", redgrid.CaseReported, "", map[string]any{"channel": in.Channel, "category": ci.Category.Code}); err != nil {
+		if err := t.caseEvent(id, "report", "", redgrid.CaseReported, "", eventDetail); err != nil {
 			return err
 		}
 		if _, err := t.exec("INSERT INTO case_deadlines (case_id, stage, started_at, due_at, remind_at) VALUES (?, ?, ?, ?, ?)",
 			id, StageRegister, now, due, remind); err != nil {
 			return err
 		}
-		if err := t.audit("case.report", "case/"+strconv.FormatInt(id, 10), map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}); err != nil {
+		if err := t.audit("case.report", "case/"+strconv.FormatInt(id, 10), auditDetail); err != nil {
 			return err
 		}
 		if hasKey {
@@ -322,7 +325,33 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 		}
 		acc.add(ci.GridPath, day, rcReceived, 1)
 		return nil
-	})
+	}
+	var bulk *bulkRow
+	if len(in.Photos) == 0 {
+		// The same rows as fn, for a multi-row write shared with the batch (bulk.go).
+		evJSON, err := json.Marshal(eventDetail)
+		if err != nil {
+			return redgrid.Case{}, false, err
+		}
+		auJSON, err := json.Marshal(auditDetail)
+		if err != nil {
+			return redgrid.Case{}, false, err
+		}
+		actorID, actorName := actorCols(actor)
+		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) { acc.add(ci.GridPath, day, rcReceived, 1) },
+			values: func(id int64) (v [len(bulkTables)][]any) {
+				v[0] = []any{id, redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel,
+					ci.ReporterID, in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now}
+				v[1] = []any{id, now, actorID, actorName, "report", "", string(redgrid.CaseReported), "", string(evJSON)}
+				v[2] = []any{id, StageRegister, now, due, remind}
+				v[3] = []any{now, actorID, actorName, "case.report", "case/" + strconv.FormatInt(id, 10), redgrid.OutcomeOK, actor.RemoteAddr, actor.RequestID, string(auJSON)}
+				if hasKey {
+					v[4] = []any{actor.UserID, idem.Key, idem.Route, idem.RequestHash, "case", id, now}
+				}
+				return v
+			}}
+	}
+	err = s.writeGroupedBulk(ctx, fn, bulk)
 	if err != nil {
 		if hasKey && isUniqueErr(err) {
 			if id, ok, lerr := s.lookupIdem(ctx, actor.UserID, idem, "case"); lerr == nil && ok {
@@ -669,17 +698,30 @@ func (s *Store) CaseByFollowHash(ctx context.Context, hash string) (redgrid.Case
 	return s.Case(ctx, id)
 }
 
-// OpenCasesNear returns the open cases of a category in a grid received since since, except
-// one: the candidates for a duplicate (the caller measures the distance). It reads the partial
-// index of open cases only.
-func (s *Store) OpenCasesNear(ctx context.Context, gridID int64, category string, since time.Time, except int64) ([]redgrid.Case, error) {
+// maxDuplicates is how many duplicate candidates intake suggests, the most recent first.
+const maxDuplicates = 10
+
+// OpenCasesNear returns the open cases of a category in a grid received since since, within a
+// box around (lng, lat) that holds the circle of the given radius, except one: the candidates
+// for a duplicate (the caller measures the exact distance). It reads the band of the partial
+// index of open cases around lat only.
+func (s *Store) OpenCasesNear(ctx context.Context, gridID int64, category string, lng, lat, metres float64, since time.Time, except int64) ([]redgrid.Case, error) {
 	cat, ok, err := s.CategoryByCode(ctx, category)
 	if err != nil || !ok {
 		return nil, err
 	}
+	// The box around the circle reads the index; the circle itself is tested on the local flat
+	// approximation (1.01 × the radius, so that it never drops a point the exact distance the
+	// caller measures would keep); only then are the most recent taken.
+	dLat := metres / 111_000 * 1.01
+	cos := max(math.Cos(lat*math.Pi/180), 0.01)
+	dLng := dLat / cos
 	rows, err := s.query(ctx, `SELECT id, state, lng, lat, description, created_at FROM cases
-		WHERE node_id = ? AND category_id = ? AND created_at >= ? AND state NOT IN ('closed', 'voided') AND id <> ?
-		ORDER BY created_at DESC LIMIT 50`, gridID, cat.ID, since.UTC(), except)
+		WHERE node_id = ? AND category_id = ? AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?
+		AND (lat - ?) * (lat - ?) + (lng - ?) * (lng - ?) * ? <= ?
+		AND state NOT IN ('closed', 'voided') AND created_at >= ? AND id <> ?
+		ORDER BY created_at DESC LIMIT ?`, gridID, cat.ID, lat-dLat, lat+dLat, lng-dLng, lng+dLng,
+		lat, lat, lng, lng, cos*cos, dLat*dLat, since.UTC(), except, maxDuplicates)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -94,6 +95,79 @@ func TestDeadlinesFireOnceAcrossServers(t *testing.T) {
 			if after[k] != v {
 				t.Errorf("rebuilt %s = %d, kept %d", k, after[k], v)
 			}
+		}
+	})
+}
+
+// TestGroupCommitIsolatesFailures: cases submitted together share commits; one whose photo was
+// never uploaded fails alone (400 field photos[0]) and leaves nothing behind, while every case
+// sharing its commit is stored with its event and deadline.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		s := e.Open(t, sqlstore.Options{})
+		tr := redgridtest.BuildTree(t, s)
+		if _, err := s.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+			t.Fatal(err)
+		}
+		cat, _, _ := s.CategoryByCode(ctx, "0101")
+		var stored, refused int
+		for round := 0; round < 20 && s.BatchRetries() == 0; round++ {
+			const n = 48
+			ids := make([]int64, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					lng, lat := 110.77, 32.59
+					in := redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "测试", Channel: redgrid.ChannelPhone}
+					if i%4 == 3 {
+						in.Photos = []string{"never-uploaded"}
+					}
+					c, _, err := s.CreateCase(ctx, sqlstore.CaseIntake{In: in, Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat})
+					ids[i], errs[i] = c.ID, err
+				}()
+			}
+			wg.Wait()
+			for i := range n {
+				if i%4 == 3 {
+					var ve *redgrid.Error
+					if !errors.As(errs[i], &ve) || ve.Kind != redgrid.KindInvalid || len(ve.Fields) != 1 || ve.Fields[0].Field != "photos[0]" {
+						t.Fatalf("case %d with a missing photo: %v", i, errs[i])
+					}
+					refused++
+					continue
+				}
+				if errs[i] != nil {
+					t.Fatalf("case %d: %v", i, errs[i])
+				}
+				c, err := s.Case(ctx, ids[i])
+				if err != nil || c.State != redgrid.CaseReported || c.DueAt == nil {
+					t.Fatalf("case %d not stored whole: %+v %v", ids[i], c, err)
+				}
+				stored++
+			}
+		}
+		if s.BatchRetries() == 0 {
+			t.Fatal("no commit ever held a failing case next to good ones; the test did not exercise the retry")
+		}
+		var cases, events, deadlines int
+		s.DB().QueryRow("SELECT COUNT(*) FROM cases").Scan(&cases)
+		s.DB().QueryRow("SELECT COUNT(*) FROM case_events").Scan(&events)
+		s.DB().QueryRow("SELECT COUNT(*) FROM case_deadlines").Scan(&deadlines)
+		if cases != stored || events != stored || deadlines != stored {
+			t.Fatalf("stored %d (refused %d) but %d cases, %d events, %d deadlines", stored, refused, cases, events, deadlines)
+		}
+		// Cases written together in multi-row statements and cases written one by one (the
+		// retried batches) carry the same event, deadline and audit line.
+		var shapes int
+		s.DB().QueryRow(`SELECT COUNT(DISTINCT e.actor || e.action || e.from_state || e.to_state || e.reason || e.detail || d.stage || a.action || a.detail)
+			FROM cases c JOIN case_events e ON e.case_id = c.id JOIN case_deadlines d ON d.case_id = c.id
+			JOIN audit_log a ON a.target = 'case/' || c.id`).Scan(&shapes)
+		if shapes != 1 {
+			t.Fatalf("%d different shapes of the rows that come with a new case; want 1", shapes)
 		}
 	})
 }

@@ -92,12 +92,18 @@ func (a *rollupAcc) merge(b *rollupAcc) {
 	}
 }
 
-// flush writes the gathered changes, in key order so that concurrent transactions on
-// PostgreSQL lock rows in the same order and cannot deadlock.
+// flush writes the gathered changes: per table, one multi-row upsert (in chunks) over the union
+// of the columns moved, rows in key order so that concurrent transactions on PostgreSQL lock rows
+// in the same order and cannot deadlock (a column a row did not move is added 0).
 func (a *rollupAcc) flush(t *tx) error {
 	keys := make([]rollKey, 0, len(a.m))
-	for k := range a.m {
-		keys = append(keys, k)
+	for k, cs := range a.m {
+		for _, n := range cs {
+			if n != 0 {
+				keys = append(keys, k)
+				break
+			}
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		x, y := keys[i], keys[j]
@@ -109,39 +115,63 @@ func (a *rollupAcc) flush(t *tx) error {
 		}
 		return x.day < y.day
 	})
+	for len(keys) > 0 {
+		// keys with org 0 (case_rollup) sort first; then the department rows
+		n := sort.Search(len(keys), func(i int) bool { return keys[i].org != 0 })
+		if n == 0 {
+			n = len(keys)
+		}
+		if err := a.upsert(t, keys[:n], keys[0].org != 0); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	a.m = map[rollKey]map[string]int64{}
+	return nil
+}
+
+// upsert adds the counters of keys (all of one table) to their rows.
+func (a *rollupAcc) upsert(t *tx, keys []rollKey, org bool) error {
+	seen := map[string]bool{}
+	var cols []string
 	for _, k := range keys {
-		cs := a.m[k]
-		cols := make([]string, 0, len(cs))
-		for c, n := range cs {
-			if n != 0 {
+		for c, n := range a.m[k] {
+			if n != 0 && !seen[c] {
+				seen[c] = true
 				cols = append(cols, c)
 			}
 		}
-		if len(cols) == 0 {
-			continue
+	}
+	sort.Strings(cols)
+	table, conflict, names := "case_rollup", "node_id, day", []string{"node_id", "day"}
+	if org {
+		table, conflict, names = "case_org_rollup", "node_id, day, org_id", []string{"node_id", "day", "org_id"}
+	}
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = " + table + "." + c + " + excluded." + c
+	}
+	names = append(names, cols...)
+	row := "(?" + strings.Repeat(", ?", len(names)-1) + ")"
+	for len(keys) > 0 {
+		size := chunk(len(keys))
+		args := make([]any, 0, size*len(names))
+		for _, k := range keys[:size] {
+			args = append(args, k.node, k.day)
+			if org {
+				args = append(args, k.org)
+			}
+			for _, c := range cols {
+				args = append(args, a.m[k][c])
+			}
 		}
-		sort.Strings(cols)
-		table, conflict := "case_rollup", "node_id, day"
-		names := []string{"node_id", "day"}
-		args := []any{k.node, k.day}
-		if k.org != 0 {
-			table, conflict = "case_org_rollup", "node_id, day, org_id"
-			names = append(names, "org_id")
-			args = append(args, k.org)
-		}
-		sets := make([]string, len(cols))
-		for i, c := range cols {
-			names = append(names, c)
-			args = append(args, cs[c])
-			sets[i] = c + " = " + table + "." + c + " + excluded." + c
-		}
-		q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(names)-1) +
-			") ON CONFLICT (" + conflict + ") DO UPDATE SET " + strings.Join(sets, ", ")
+		q := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES " + row + strings.Repeat(", "+row, size-1) +
+			" ON CONFLICT (" + conflict + ") DO UPDATE SET " + strings.Join(sets, ", ")
 		if _, err := t.exec(q, args...); err != nil {
 			return err
 		}
+		keys = keys[size:]
 	}
-	a.m = map[rollKey]map[string]int64{}
 	return nil
 }
 

@@ -60,6 +60,8 @@ type Store struct {
 	batchOnce        sync.Once
 	batch            *batcher
 	batches, batched atomic.Int64 // group commits and the requests they carried
+	batchRetries     atomic.Int64 // batches rerun one savepoint per request because one failed
+	auth             authCache    // sessions and principals read in the last second (authcache.go)
 
 	rstmts, wstmts *stmtCache // SQLite only
 
@@ -71,6 +73,9 @@ type Store struct {
 
 // BatchStats returns how many group commits ran and how many requests they carried.
 func (s *Store) BatchStats() (commits, requests int64) { return s.batches.Load(), s.batched.Load() }
+
+// BatchRetries is how many group commits had to rerun request by request because one failed.
+func (s *Store) BatchRetries() int64 { return s.batchRetries.Load() }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL selects PostgreSQL; anything else is a
 // path to an SQLite file (created with its directory when missing). It does not migrate.
@@ -110,7 +115,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// synchronous(FULL): a commit is on disk before it is acknowledged ("nothing lost").
 		// busy_timeout first: the pragmas after it may wait for another process's lock.
 		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(FULL)&_time_format=sqlite"
+			"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
 		rdb, err := sql.Open("sqlite", "file:"+dsn+q)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -427,7 +432,9 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		sqlTx.Rollback()
 		return s.dialect.mapErr(err)
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	s.auth.invalidate() // also after a failed commit: the outcome may be unknown
+	if err != nil {
 		return s.dialect.mapErr(err)
 	}
 	s.wstmts.prepareWanted(ctx)

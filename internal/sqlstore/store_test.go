@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/redgridtest"
@@ -485,6 +486,50 @@ func TestConcurrentMigrate(t *testing.T) {
 		}
 		if n != len(files) {
 			t.Errorf("schema_migrations has %d rows, want one per migration (%d)", n, len(files))
+		}
+	})
+}
+
+// TestAuthChangesTakeEffect: sessions and principals are cached for a second. On the server that
+// made the change, a removed role and a logout take effect on the next request; another server
+// on the same database sees them within the second.
+func TestAuthChangesTakeEffect(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		dsn := e.DSN(t)
+		a := redgridtest.OpenDSN(t, dsn, sqlstore.Options{})
+		b := redgridtest.OpenDSN(t, dsn, sqlstore.Options{})
+		tr := redgridtest.BuildTree(t, a)
+		u := redgridtest.AddUser(t, a, "wang", "x", redgrid.RoleGridWorker, tr.Grid1.ID, 0)
+		if err := a.CreateSession(ctx, "h1", sqlstore.Session{UserID: u.ID, CSRFToken: "c", ExpiresAt: time.Now().Add(time.Hour)}, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*sqlstore.Store{a, b} { // fill both caches
+			if _, err := s.Session(ctx, "h1"); err != nil {
+				t.Fatal(err)
+			}
+			if p, err := s.Principal(ctx, u.ID); err != nil || len(p.Grants) != 1 {
+				t.Fatalf("principal: %+v %v", p, err)
+			}
+		}
+		if err := a.RemoveGrant(ctx, u.ID, u.Roles[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.DeleteSession(ctx, "h1"); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := a.Principal(ctx, u.ID); err != nil || len(p.Grants) != 0 {
+			t.Fatalf("the server that removed the role still sees %+v (%v)", p, err)
+		}
+		if _, err := a.Session(ctx, "h1"); err == nil {
+			t.Fatal("the server that ended the session still accepts it")
+		}
+		time.Sleep(sqlstore.AuthTTL + 50*time.Millisecond)
+		if p, err := b.Principal(ctx, u.ID); err != nil || len(p.Grants) != 0 {
+			t.Fatalf("another server still sees %+v (%v) after %v", p, err, sqlstore.AuthTTL)
+		}
+		if _, err := b.Session(ctx, "h1"); err == nil {
+			t.Fatalf("another server still accepts the ended session after %v", sqlstore.AuthTTL)
 		}
 	})
 }

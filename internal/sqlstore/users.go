@@ -138,6 +138,11 @@ func (s *Store) Grants(ctx context.Context, userID int64) ([]redgrid.Grant, erro
 // Principal loads the caller behind a user id: name and grants with their scopes. A disabled
 // account is KindUnauthorized.
 func (s *Store) Principal(ctx context.Context, userID int64) (*redgrid.Principal, error) {
+	if p, ok := authGet(&s.auth, s.auth.principals, userID); ok {
+		p.Grants = append([]redgrid.Grant(nil), p.Grants...)
+		return &p, nil
+	}
+	gen, at := s.auth.generation(), time.Now()
 	var p redgrid.Principal
 	var disabled bool
 	err := s.queryRow(ctx, "SELECT id, username, display_name, disabled FROM users WHERE id = ?", userID).Scan(&p.UserID, &p.Username, &p.DisplayName, &disabled)
@@ -150,7 +155,9 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*redgrid.Principal
 	if p.Grants, err = s.Grants(ctx, userID); err != nil {
 		return nil, err
 	}
-	return &p, nil
+	authPut(&s.auth, &s.auth.principals, userID, p, gen, at)
+	return &redgrid.Principal{UserID: p.UserID, Username: p.Username, DisplayName: p.DisplayName,
+		Grants: append([]redgrid.Grant(nil), p.Grants...)}, nil
 }
 
 // CreateUser adds an account with the given password hash and roles. Errors: KindInvalid,
@@ -351,6 +358,21 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash string, sess Sessio
 
 // Session returns the live session for a token hash; KindUnauthorized when unknown or expired.
 func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) {
+	sess, ok := authGet(&s.auth, s.auth.sessions, tokenHash)
+	if !ok {
+		var err error
+		if sess, err = s.readSession(ctx, tokenHash); err != nil {
+			return sess, err
+		}
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return sess, redgrid.Errorf(redgrid.KindUnauthorized, "session expired")
+	}
+	return sess, nil
+}
+
+func (s *Store) readSession(ctx context.Context, tokenHash string) (Session, error) {
+	gen, at := s.auth.generation(), time.Now()
 	var sess Session
 	var exp timeCol
 	err := s.queryRow(ctx, "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?", tokenHash).Scan(&sess.UserID, &sess.CSRFToken, &exp)
@@ -361,15 +383,14 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) 
 		return sess, err
 	}
 	sess.ExpiresAt = exp.t
-	if !s.now().Before(sess.ExpiresAt) {
-		return sess, redgrid.Errorf(redgrid.KindUnauthorized, "session expired")
-	}
+	authPut(&s.auth, &s.auth.sessions, tokenHash, sess, gen, at)
 	return sess, nil
 }
 
 // DeleteSession ends a login.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := s.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	s.auth.invalidate()
 	return err
 }
 
