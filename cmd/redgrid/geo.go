@@ -213,8 +213,11 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "intake" {
 		return benchIntake(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "stats" {
+		return benchStats(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "locate" {
-		return errors.New("usage: redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02] [--seed 1] | redgrid bench intake [--db DSN] [--cases 50000]")
+		return errors.New("usage: redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02] [--seed 1] | redgrid bench intake [--db DSN] [--cases 50000] | redgrid bench stats [--db DSN] [--cases 10000000] [--keep DIR]")
 	}
 	fs, _ := flags("bench locate", stderr)
 	polygons := fs.Int("polygons", 100000, "synthetic grid polygons (10–50 vertices each)")

@@ -171,3 +171,72 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestSyntheticCasesAgreeWithFigures: the synthetic history the figures benchmark loads is
+// counted by the rollups exactly as the cases table says: received, closed, the ratings, and
+// the lead departments' dispatches, for the district over the whole period.
+func TestSyntheticCasesAgreeWithFigures(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		s := e.Open(t, sqlstore.Options{})
+		tr := redgridtest.BuildTree(t, s)
+		if _, err := s.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+			t.Fatal(err)
+		}
+		end := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+		const n = 1234
+		var progress int
+		if err := s.LoadSyntheticCases(ctx, sqlstore.SynthCases{Cases: n, Days: 30, End: end, Seed: 7, Progress: func(d int) { progress = d }}); err != nil {
+			t.Fatal(err)
+		}
+		if progress != n {
+			t.Fatalf("progress ended at %d", progress)
+		}
+		count := func(q string, args ...any) int64 {
+			var v int64
+			if err := s.DB().QueryRow(q, args...).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		// whole months only, whole months with days at either end, days within one month,
+		// days across a month boundary
+		for _, p := range [][2]string{{"2026-10-01", "2026-11-30"}, {"2026-10-21", "2026-11-19"}, {"2026-11-03", "2026-11-17"},
+			{"2026-10-30", "2026-11-02"}, {"2026-09-15", "2026-12-31"}} {
+			got, err := s.CaseCounts(ctx, tr.District.ID, p[0], p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := " AND received_day >= '" + p[0] + "' AND received_day <= '" + p[1] + "'"
+			for col, q := range map[string]string{
+				"received":     "SELECT COUNT(*) FROM cases WHERE 1 = 1",
+				"closed":       "SELECT COUNT(*) FROM cases WHERE state = 'closed'",
+				"voided":       "SELECT COUNT(*) FROM cases WHERE state = 'voided'",
+				"satisfied":    "SELECT COUNT(*) FROM cases WHERE rating = 'satisfied'",
+				"dissatisfied": "SELECT COUNT(*) FROM cases WHERE rating = 'dissatisfied'",
+			} {
+				if want := count(q + in); got[col] != want || want == 0 {
+					t.Errorf("%v %s: figures say %d, the cases %d", p, col, got[col], want)
+				}
+			}
+			depts, err := s.DepartmentCounts(ctx, tr.District.ID, p[0], p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dispatched int64
+			for _, d := range depts {
+				dispatched += d.Counts["dispatched"]
+			}
+			if want := count("SELECT COUNT(*) FROM cases WHERE lead_org_id IS NOT NULL" + in); dispatched != want || want == 0 {
+				t.Errorf("%v: departments' dispatches %d, cases with a lead %d", p, dispatched, want)
+			}
+		}
+		got, err := s.CaseCounts(ctx, tr.District.ID, "2026-10-01", "2026-11-30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["received"] != n {
+			t.Errorf("received %d, loaded %d", got["received"], n)
+		}
+	})
+}

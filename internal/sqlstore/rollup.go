@@ -69,13 +69,7 @@ func (a *rollupAcc) addOrg(org int64, path, day, col string, n int64) {
 		return
 	}
 	for _, id := range pathInts(path) {
-		k := rollKey{node: id, org: org, day: day}
-		c := a.m[k]
-		if c == nil {
-			c = map[string]int64{}
-			a.m[k] = c
-		}
-		c[col] += n
+		a.addKey(rollKey{node: id, org: org, day: day}, col, n)
 	}
 }
 
@@ -92,9 +86,10 @@ func (a *rollupAcc) merge(b *rollupAcc) {
 	}
 }
 
-// flush writes the gathered changes: per table, one multi-row upsert (in chunks) over the union
-// of the columns moved, rows in key order so that concurrent transactions on PostgreSQL lock rows
-// in the same order and cannot deadlock (a column a row did not move is added 0).
+// flush writes the gathered changes to the day rows and the month rows: per table, one multi-row
+// upsert (in chunks) over the union of the columns moved, rows in key order so that concurrent
+// transactions on PostgreSQL lock rows in the same order and cannot deadlock (a column a row did
+// not move is added 0).
 func (a *rollupAcc) flush(t *tx) error {
 	keys := make([]rollKey, 0, len(a.m))
 	for k, cs := range a.m {
@@ -105,6 +100,44 @@ func (a *rollupAcc) flush(t *tx) error {
 			}
 		}
 	}
+	sortKeys(keys)
+	// The month rows take the same changes summed by month.
+	months := newRollupAcc()
+	for _, k := range keys {
+		mk := rollKey{node: k.node, org: k.org, day: k.day[:7]}
+		for c, n := range a.m[k] {
+			months.addKey(mk, c, n)
+		}
+	}
+	mkeys := make([]rollKey, 0, len(months.m))
+	for k := range months.m {
+		mkeys = append(mkeys, k)
+	}
+	sortKeys(mkeys)
+	for _, set := range []struct {
+		acc   *rollupAcc
+		keys  []rollKey
+		month bool
+	}{{a, keys, false}, {months, mkeys, true}} {
+		keys := set.keys
+		for len(keys) > 0 {
+			// keys with org 0 (case_rollup) sort first; then the department rows
+			n := sort.Search(len(keys), func(i int) bool { return keys[i].org != 0 })
+			if n == 0 {
+				n = len(keys)
+			}
+			if err := set.acc.upsert(t, keys[:n], keys[0].org != 0, set.month); err != nil {
+				return err
+			}
+			keys = keys[n:]
+		}
+	}
+	a.m = map[rollKey]map[string]int64{}
+	return nil
+}
+
+// sortKeys puts keys in the order rows are locked in: table (org 0 first), node, day.
+func sortKeys(keys []rollKey) {
 	sort.Slice(keys, func(i, j int) bool {
 		x, y := keys[i], keys[j]
 		if x.org != y.org {
@@ -115,23 +148,37 @@ func (a *rollupAcc) flush(t *tx) error {
 		}
 		return x.day < y.day
 	})
-	for len(keys) > 0 {
-		// keys with org 0 (case_rollup) sort first; then the department rows
-		n := sort.Search(len(keys), func(i int) bool { return keys[i].org != 0 })
-		if n == 0 {
-			n = len(keys)
-		}
-		if err := a.upsert(t, keys[:n], keys[0].org != 0); err != nil {
-			return err
-		}
-		keys = keys[n:]
+}
+
+func (a *rollupAcc) addKey(k rollKey, col string, n int64) {
+	c := a.m[k]
+	if c == nil {
+		c = map[string]int64{}
+		a.m[k] = c
 	}
-	a.m = map[rollKey]map[string]int64{}
-	return nil
+	c[col] += n
+}
+
+// rollupTable names the table of day (or month) rows, for departments (org) or not, and the
+// columns of its key.
+func rollupTable(org, month bool) (table string, key []string) {
+	period := "day"
+	if month {
+		period = "month"
+	}
+	if org {
+		table, key = "case_org_rollup", []string{"node_id", period, "org_id"}
+	} else {
+		table, key = "case_rollup", []string{"node_id", period}
+	}
+	if month {
+		table += "_month"
+	}
+	return table, key
 }
 
 // upsert adds the counters of keys (all of one table) to their rows.
-func (a *rollupAcc) upsert(t *tx, keys []rollKey, org bool) error {
+func (a *rollupAcc) upsert(t *tx, keys []rollKey, org, month bool) error {
 	seen := map[string]bool{}
 	var cols []string
 	for _, k := range keys {
@@ -143,10 +190,8 @@ func (a *rollupAcc) upsert(t *tx, keys []rollKey, org bool) error {
 		}
 	}
 	sort.Strings(cols)
-	table, conflict, names := "case_rollup", "node_id, day", []string{"node_id", "day"}
-	if org {
-		table, conflict, names = "case_org_rollup", "node_id, day, org_id", []string{"node_id", "day", "org_id"}
-	}
+	table, names := rollupTable(org, month)
+	conflict := strings.Join(names, ", ")
 	sets := make([]string, len(cols))
 	for i, c := range cols {
 		sets[i] = c + " = " + table + "." + c + " + excluded." + c
