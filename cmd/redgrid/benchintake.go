@@ -94,24 +94,11 @@ func benchIntake(args []string, stdout, stderr io.Writer) error {
 	if len(pts) == 0 {
 		return errors.New("the demo district has no placed buildings")
 	}
-	at := atlas.New(s, atlas.Options{}, log)
-	if err := at.Refresh(ctx); err != nil {
-		return err
-	}
-	srv := api.New(s, log, api.Config{Atlas: at, Argon: auth.TestParams}, nil, nil, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, client, token, stop, err := benchServer(ctx, s, log, *conc)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * *conc, MaxIdleConnsPerHost: 2 * *conc, MaxConnsPerHost: 0}, Timeout: 30 * time.Second}
-	token, err := benchLogin(client, base, "admin", demo.Password)
-	if err != nil {
-		return err
-	}
+	defer stop()
 	cats := []string{"0101", "0102", "0203", "0301", "0502", "0701", "1001", "1002"}
 	var seq atomic.Int64
 	post := func() (time.Duration, error) {
@@ -228,6 +215,29 @@ func percentiles(d []time.Duration) (p50, p99 float64) {
 		return float64(s[int(q*float64(len(s)-1))].Microseconds()) / 1000
 	}
 	return at(0.5), at(0.99)
+}
+
+// benchServer serves the API over s on a loopback port and logs in as the demo's admin; it
+// returns the base URL, a client keeping conns connections, the admin's token and the stop.
+func benchServer(ctx context.Context, s *sqlstore.Store, log *slog.Logger, conns int) (base string, client *http.Client, token string, stop func(), err error) {
+	at := atlas.New(s, atlas.Options{}, log)
+	if err := at.Refresh(ctx); err != nil {
+		return "", nil, "", nil, err
+	}
+	srv := api.New(s, log, api.Config{Atlas: at, Argon: auth.TestParams}, nil, nil, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	base = "http://" + ln.Addr().String()
+	client = &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * conns, MaxIdleConnsPerHost: 2 * conns}, Timeout: 30 * time.Second}
+	if token, err = benchLogin(client, base, "admin", demo.Password); err != nil {
+		hs.Close()
+		return "", nil, "", nil, err
+	}
+	return base, client, token, func() { hs.Close() }, nil
 }
 
 func benchLogin(client *http.Client, base, user, password string) (string, error) {

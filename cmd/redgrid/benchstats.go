@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"time"
 
 	"github.com/redgrid/redgrid"
-	"github.com/redgrid/redgrid/internal/api"
-	"github.com/redgrid/redgrid/internal/atlas"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/demo"
 	"github.com/redgrid/redgrid/internal/sqlstore"
@@ -125,24 +122,11 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 		}
 		nodes = append(nodes, ns...)
 	}
-	at := atlas.New(s, atlas.Options{}, log)
-	if err := at.Refresh(ctx); err != nil {
-		return err
-	}
-	srv := api.New(s, log, api.Config{Atlas: at, Argon: auth.TestParams}, nil, nil, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, client, token, stop, err := benchServer(ctx, s, log, *conc)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc}, Timeout: 30 * time.Second}
-	token, err := benchLogin(client, base, "admin", demo.Password)
-	if err != nil {
-		return err
-	}
+	defer stop()
 	periods := []int{1, 7, 30, 91, 365, *days}
 	get := func(rng *mrand.Rand) (time.Duration, error) {
 		n := nodes[rng.IntN(len(nodes))]

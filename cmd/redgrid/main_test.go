@@ -121,4 +121,19 @@ func TestImportExportAndBenchFromTheCommandLine(t *testing.T) {
 	if err := call("bench", "locate", "--polygons", "0"); err == nil {
 		t.Error("zero polygons accepted")
 	}
+	out.Reset()
+	// 300 timed cases after 50 to warm up
+	if err := call("bench", "intake", "--cases", "300", "--rate", "0", "--concurrency", "8"); err != nil {
+		t.Fatalf("bench intake: %v %s", err, errb.String())
+	}
+	if !regexp.MustCompile(`\n350 cases stored; .*\nintake: \d+ cases/s, p50 \d+\.\d ms, p99 \d+\.\d ms\n$`).MatchString(out.String()) {
+		t.Fatalf("bench intake output %q", out.String())
+	}
+	out.Reset()
+	if err := call("bench", "stats", "--cases", "3000", "--days", "90", "--queries", "50"); err != nil {
+		t.Fatalf("bench stats: %v %s", err, errb.String())
+	}
+	if !regexp.MustCompile(`\nstats: 50 queries over 3000 cases, p50 \d+\.\d ms, p99 \d+\.\d ms\n$`).MatchString(out.String()) {
+		t.Fatalf("bench stats output %q", out.String())
+	}
 }
