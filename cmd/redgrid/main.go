@@ -257,8 +257,8 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "demo district generated in %.1fs: %d streets, %d communities, %d grids, %d buildings, %d party organisations, %d organisations\n",
-				time.Since(start).Seconds(), sum.Nodes[redgrid.KindStreet], sum.Nodes[redgrid.KindCommunity], sum.Nodes[redgrid.KindGrid], sum.Nodes[redgrid.KindBuilding], sum.PartyOrgs, sum.Orgs)
+			fmt.Fprintf(stdout, "demo district generated in %.1fs: %d streets, %d communities, %d grids, %d buildings, %d party organisations, %d organisations, %d cases\n",
+				time.Since(start).Seconds(), sum.Nodes[redgrid.KindStreet], sum.Nodes[redgrid.KindCommunity], sum.Nodes[redgrid.KindGrid], sum.Nodes[redgrid.KindBuilding], sum.PartyOrgs, sum.Orgs, sum.Cases)
 			fmt.Fprintf(stdout, "demo logins (password %s):\n", demo.Password)
 			for _, l := range sum.Logins {
 				fmt.Fprintf(stdout, "  %-12s %-17s %s\n", l.Username, l.Role, l.Where)

@@ -29,6 +29,7 @@ type Summary struct {
 	Nodes     map[redgrid.NodeKind]int
 	PartyOrgs int
 	Orgs      int
+	Cases     int
 	Logins    []Login
 }
 
@@ -57,7 +58,7 @@ func Generate(ctx context.Context, s *sqlstore.Store, seed uint64, argon auth.Pa
 	if len(counts) > 0 {
 		return nil, fmt.Errorf("the database already holds %d districts: demo data goes into an empty database", counts[redgrid.KindDistrict])
 	}
-	g := &gen{ctx: ctx, s: s, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)), sum: &Summary{}}
+	g := &gen{ctx: ctx, s: s, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)), sum: &Summary{}, users: map[string]int64{}}
 	ctx = redgrid.WithActor(ctx, redgrid.Actor{Username: "demo"})
 	g.ctx = ctx
 	if err := g.run(argon); err != nil {
@@ -68,11 +69,12 @@ func Generate(ctx context.Context, s *sqlstore.Store, seed uint64, argon auth.Pa
 }
 
 type gen struct {
-	ctx context.Context
-	s   *sqlstore.Store
-	rnd *rand.Rand
-	sum *Summary
-	err error
+	ctx   context.Context
+	s     *sqlstore.Store
+	rnd   *rand.Rand
+	sum   *Summary
+	err   error
+	users map[string]int64 // demo accounts by username
 }
 
 func (g *gen) node(kind redgrid.NodeKind, name string, parent *redgrid.Node, code string) redgrid.Node {
@@ -248,12 +250,14 @@ func (g *gen) run(argon auth.Params) error {
 		}
 		// One hash for all demo accounts: they share a published password anyway, and argon2id at
 		// production cost takes a tenth of a second each.
-		if _, _, err := g.s.CreateUser(g.ctx, redgrid.NewUser{Username: a.name, DisplayName: displayName(a.name), Password: Password, Roles: []redgrid.NewGrant{gr}}, hash); err != nil {
+		u, _, err := g.s.CreateUser(g.ctx, redgrid.NewUser{Username: a.name, DisplayName: displayName(a.name), Password: Password, Roles: []redgrid.NewGrant{gr}}, hash)
+		if err != nil {
 			return fmt.Errorf("demo user %s: %w", a.name, err)
 		}
+		g.users[a.name] = u.ID
 		g.sum.Logins = append(g.sum.Logins, Login{a.name, a.role, where})
 	}
-	return nil
+	return g.cases(communityNodes[0], gridNodes, depts)
 }
 
 var surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"}

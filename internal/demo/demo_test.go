@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/geo"
@@ -61,6 +62,46 @@ func TestDemoDistrict(t *testing.T) {
 		}
 		if byName["community1"].Where == byName["community2"].Where || byName["community1"].Role != redgrid.RoleCommunityStaff {
 			t.Errorf("community1 %+v, community2 %+v", byName["community1"], byName["community2"])
+		}
+		// The board has work at every stage of the loop, each case with its events, in the
+		// community the demo's staff accounts serve; the figures count them.
+		byState := map[string]int{}
+		rows, err := s.DB().Query("SELECT state, COUNT(*) FROM cases GROUP BY state")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var st string
+			var k int
+			rows.Scan(&st, &k)
+			byState[st] = k
+		}
+		rows.Close()
+		for _, st := range []redgrid.CaseState{redgrid.CaseReported, redgrid.CaseRegistered, redgrid.CaseDispatched, redgrid.CaseAccepted,
+			redgrid.CaseHandled, redgrid.CaseVerified, redgrid.CaseClosed, redgrid.CaseSuspended, redgrid.CaseVoided} {
+			if byState[string(st)] == 0 {
+				t.Errorf("no demo case %s: %v", st, byState)
+			}
+		}
+		if sum.Cases != 60 {
+			t.Errorf("%d demo cases", sum.Cases)
+		}
+		var bare int
+		s.DB().QueryRow("SELECT COUNT(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)").Scan(&bare)
+		if bare != 0 {
+			t.Errorf("%d demo cases without events", bare)
+		}
+		comms, _ := s.NodesOfKind(ctx, "/", redgrid.KindCommunity)
+		var comm redgrid.Node
+		for _, c := range comms {
+			if c.Name == byName["community1"].Where {
+				comm = c
+			}
+		}
+		today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+		counts, err := s.CaseCounts(ctx, comm.ID, today[:8]+"01", today)
+		if err != nil || counts["received"] != 60 || counts["closed"] != int64(byState["closed"]) {
+			t.Errorf("figures of %s: %v (%v)", comm.Name, counts, err)
 		}
 		if _, err := demo.Generate(ctx, s, 1, auth.TestParams); err == nil {
 			t.Error("a second demo fill of a filled database must be refused")
