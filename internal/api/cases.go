@@ -733,14 +733,8 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p *re
 }
 
 func (s *Server) listAgenda(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
-	node, err := queryID(r, "node")
+	node, err := s.nodeParam(r, p)
 	if err != nil {
-		return err
-	}
-	if node == 0 {
-		return redgrid.Invalid("node", "required", "node is required")
-	}
-	if _, err := s.readableNode(r, p, node); err != nil {
 		return err
 	}
 	out, err := s.store.Agenda(r.Context(), node)

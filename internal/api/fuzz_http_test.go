@@ -67,6 +67,10 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/stats/cases", "node=1&from=2026-02-30&to=2026-01-01", ""},
 		{"PUT /api/v1/case-categories", "", `{"categories":[{"code":"0199","parent_code":"01","name":"x","kind":"event","matter":"public","register_limit":"0h","accept_limit":"1h","handle_limit":"1d"}]}`},
 		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa", "", ""},
+		{"POST /api/v1/meetings", "", `{"node_id":4,"held_on":"2026-02-29","title":"x","attendees":["","\u0000"],"decisions":[{"case_id":1,"decision":"x"},{"case_id":1,"decision":""}]}`},
+		{"POST /api/v1/meetings", "", `{"node_id":1,"held_on":"2026-01-05","title":"区联席会议","minutes":"x","decisions":[{"case_id":-1,"decision":"督办"}]}`},
+		{"GET /api/v1/meetings", "node=4", ""},
+		{"GET /api/v1/meetings/1", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
 	}

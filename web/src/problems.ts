@@ -85,6 +85,10 @@ export const FIELD_RULES = [
   'serves',
   'other',
   'same_community',
+  // joint meetings
+  'not_future',
+  'on_agenda',
+  'meeting_level',
   'media_type',
   // reading an imported file (geo/geoio): the file as a whole
   'read',

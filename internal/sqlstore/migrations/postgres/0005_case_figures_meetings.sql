@@ -50,3 +50,20 @@ CREATE TABLE case_org_rollup_month (
 );
 INSERT INTO case_org_rollup_month (org_id, node_id, month, dispatched, accepted, accepted_on_time, accept_seconds, returned, handled, handled_on_time)
     SELECT org_id, node_id, substr(day, 1, 7), SUM(dispatched), SUM(accepted), SUM(accepted_on_time), SUM(accept_seconds), SUM(returned), SUM(handled), SUM(handled_on_time) FROM case_org_rollup GROUP BY org_id, node_id, substr(day, 1, 7);
+
+-- Joint meetings (党建联席会议) held at a community, a street or the district, and what each
+-- decided on the escalated cases of its agenda; an item no meeting has taken stays pending.
+CREATE TABLE joint_meetings (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    node_id    BIGINT NOT NULL REFERENCES nodes(id),
+    level      INTEGER NOT NULL,
+    held_on    TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    attendees  TEXT NOT NULL,
+    minutes    TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX joint_meetings_node ON joint_meetings(node_id, held_on);
+ALTER TABLE agenda_items ADD COLUMN meeting_id BIGINT REFERENCES joint_meetings(id);
+ALTER TABLE agenda_items ADD COLUMN decision TEXT NOT NULL DEFAULT '';
