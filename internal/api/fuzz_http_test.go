@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,28 +19,7 @@ import (
 // admin, on PostgreSQL when REDGRID_TEST_PG is set (its text type is the stricter one): no input
 // may give a 500 or a panic.
 func FuzzHTTP(f *testing.F) {
-	engines := redgridtest.Engines()
-	e := engines[len(engines)-1]
-	s := e.Open(f, sqlstore.Options{})
-	tr := redgridtest.BuildTree(f, s)
-	hash, _ := auth.Hash("demo1234", auth.TestParams)
-	u := redgridtest.AddUser(f, s, "admin", hash, redgrid.RoleDistrictAdmin, tr.District.ID, 0)
-	srv := New(s, nil, Config{Argon: auth.TestParams, PhotoDir: f.TempDir()}, nil, nil, nil)
-	token := auth.NewToken()
-	if err := s.CreateSession(f.Context(), auth.TokenHash(token), sqlstore.Session{UserID: u.ID, CSRFToken: "x", ExpiresAt: redgridtest.NewClock().Now().AddDate(10, 0, 0)}, ""); err != nil {
-		f.Fatal(err)
-	}
-	h := srv.Handler()
-	// A case to act on (placed by hand: this server has no map, so intake stops at the grid lookup).
-	if _, err := s.EnsureCategories(f.Context(), redgrid.DefaultCategories()); err != nil {
-		f.Fatal(err)
-	}
-	cat, _, _ := s.CategoryByCode(f.Context(), "0101")
-	lng, lat := 110.77, 32.59
-	if _, _, err := s.CreateCase(f.Context(), sqlstore.CaseIntake{In: redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "x", Channel: redgrid.ChannelPhone},
-		Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat}); err != nil {
-		f.Fatal(err)
-	}
+	h, token, _ := fuzzServer(f)
 	for _, seed := range []struct{ route, query, body string }{
 		{"POST /api/v1/nodes", "", `{"kind":"grid","name":"x","parent_id":3}`},
 		{"POST /api/v1/nodes", "", "{\"kind\":\"grid\",\"name\":\"a\\u0000b\",\"parent_id\":3}"},
@@ -113,3 +94,39 @@ func fuzzContentType(body string) string {
 	}
 	return "application/json"
 }
+
+// fuzzServer is the server the HTTP fuzzers send their requests to, on PostgreSQL when
+// REDGRID_TEST_PG is set: the test district, the default categories, one case, a district admin's
+// bearer token, and an Open311 key (fuzzO311Key). It returns the handler, the token and the case's
+// number.
+func fuzzServer(f *testing.F) (http.Handler, string, string) {
+	engines := redgridtest.Engines()
+	e := engines[len(engines)-1]
+	s := e.Open(f, sqlstore.Options{})
+	tr := redgridtest.BuildTree(f, s)
+	hash, _ := auth.Hash("demo1234", auth.TestParams)
+	u := redgridtest.AddUser(f, s, "admin", hash, redgrid.RoleDistrictAdmin, tr.District.ID, 0)
+	srv := New(s, nil, Config{Argon: auth.TestParams, PhotoDir: f.TempDir()}, nil, nil, nil)
+	token := auth.NewToken()
+	if err := s.CreateSession(f.Context(), auth.TokenHash(token), sqlstore.Session{UserID: u.ID, CSRFToken: "x", ExpiresAt: redgridtest.NewClock().Now().AddDate(10, 0, 0)}, ""); err != nil {
+		f.Fatal(err)
+	}
+	// A case to act on (placed by hand: this server has no map, so intake stops at the grid lookup).
+	if _, err := s.EnsureCategories(f.Context(), redgrid.DefaultCategories()); err != nil {
+		f.Fatal(err)
+	}
+	cat, _, _ := s.CategoryByCode(f.Context(), "0101")
+	lng, lat := 110.77, 32.59
+	c, _, err := s.CreateCase(f.Context(), sqlstore.CaseIntake{In: redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "x", Channel: redgrid.ChannelPhone},
+		Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := sha256.Sum256([]byte(fuzzO311Key))
+	if _, err := s.CreateAPIKey(f.Context(), "fuzz", hex.EncodeToString(h[:]), ""); err != nil {
+		f.Fatal(err)
+	}
+	return srv.Handler(), token, c.Number
+}
+
+const fuzzO311Key = "fuzz-open311-key"

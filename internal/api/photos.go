@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -40,9 +42,9 @@ const photoCacheAge = 24 * time.Hour
 // uploadLimit bounds a whole upload request: the photo and the multipart framing around it.
 const uploadLimit = photo.MaxBytes + 64<<10
 
-func tooLargePhoto() error {
+func tooLargePhoto(field string) error {
 	msg := fmt.Sprintf("a photo must be at most %d bytes (10 MiB)", photo.MaxBytes)
-	return &redgrid.Error{Kind: redgrid.KindTooLarge, Message: msg, Fields: []redgrid.FieldError{{Field: "file", Rule: "max_bytes", Message: msg}}}
+	return &redgrid.Error{Kind: redgrid.KindTooLarge, Message: msg, Fields: []redgrid.FieldError{{Field: field, Rule: "max_bytes", Message: msg}}}
 }
 
 // readUpload returns the file of an upload: the part named "file" of a multipart/form-data body,
@@ -51,12 +53,19 @@ func readUpload(r *http.Request) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case err == nil && mt == "multipart/form-data":
-		return readMultipartFile(r, "file", uploadLimit)
+		_, files, err := readMultipart(r, uploadLimit, "file", 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, redgrid.Invalid("file", "required", "the form has no file in field file")
+		}
+		return files[0], nil
 	case err == nil && (mt == "image/jpeg" || mt == "image/png" || mt == "image/webp"):
 		b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, photo.MaxBytes))
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLargePhoto()
+			return nil, tooLargePhoto("file")
 		}
 		if err != nil {
 			return nil, redgrid.Invalid("file", "readable", "the upload could not be read")
@@ -70,82 +79,91 @@ func readUpload(r *http.Request) ([]byte, error) {
 		Fields: []redgrid.FieldError{{Field: "Content-Type", Rule: "image_upload", Message: "Content-Type must be multipart/form-data, image/jpeg, image/png or image/webp"}}}
 }
 
-// readMultipartFile reads the one part named field of a multipart/form-data body (at most
-// photo.MaxBytes; the whole body at most limit). Other parts are skipped.
-func readMultipartFile(r *http.Request, field string, limit int64) ([]byte, error) {
+// maxFormValue bounds a text field of a multipart form.
+const maxFormValue = 64 << 10
+
+// readMultipart reads a multipart/form-data body of at most limit bytes: the parts named
+// fileField (each at most photo.MaxBytes, at most maxFiles of them) and the text fields (at most
+// maxFormValue bytes each).
+func readMultipart(r *http.Request, limit int64, fileField string, maxFiles int) (url.Values, [][]byte, error) {
 	r.Body = http.MaxBytesReader(nil, r.Body, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, redgrid.Invalid("body", "multipart", "the body is not a readable multipart/form-data body")
+		return nil, nil, redgrid.Invalid("body", "multipart", "the body is not a readable multipart/form-data body")
 	}
-	var file []byte
+	values := url.Values{}
+	var files [][]byte
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			break
+			return values, files, nil
 		}
 		if err != nil {
-			return nil, multipartError(err)
+			return nil, nil, multipartError(err, fileField)
 		}
-		if part.FormName() != field {
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				return nil, multipartError(err)
+		name := part.FormName()
+		max := int64(maxFormValue)
+		if name == fileField {
+			if len(files) == maxFiles {
+				return nil, nil, redgrid.Invalid(fileField, "max_items", fmt.Sprintf("%s: at most %d file(s) per call", fileField, maxFiles))
 			}
-			continue
+			max = photo.MaxBytes
 		}
-		if file != nil {
-			return nil, redgrid.Invalid(field, "single", "send one file per upload")
-		}
-		b, err := io.ReadAll(io.LimitReader(part, photo.MaxBytes+1))
+		b, err := io.ReadAll(io.LimitReader(part, max+1))
 		if err != nil {
-			return nil, multipartError(err)
+			return nil, nil, multipartError(err, fileField)
 		}
-		if len(b) > photo.MaxBytes {
-			return nil, tooLargePhoto()
+		switch {
+		case name == fileField && len(b) > photo.MaxBytes:
+			return nil, nil, tooLargePhoto(fileField)
+		case name == fileField:
+			files = append(files, b)
+		case len(b) > maxFormValue:
+			return nil, nil, &redgrid.Error{Kind: redgrid.KindTooLarge, Message: name + ": a form field is at most 64 KiB",
+				Fields: []redgrid.FieldError{{Field: name, Rule: "max_bytes", Message: name + ": at most 64 KiB"}}}
+		case len(values) >= maxFormFields && values[name] == nil:
+			return nil, nil, redgrid.Invalid("body", "max_fields", fmt.Sprintf("at most %d form fields", maxFormFields))
+		default:
+			values.Add(name, string(b))
 		}
-		file = b
 	}
-	if len(file) == 0 {
-		return nil, redgrid.Invalid(field, "required", "the form has no file in field "+field)
-	}
-	return file, nil
 }
 
-func multipartError(err error) error {
+// maxFormFields bounds the distinct text fields of a multipart form.
+const maxFormFields = 200
+
+func multipartError(err error, fileField string) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return tooLargePhoto()
+		return tooLargePhoto(fileField)
 	}
 	return redgrid.Invalid("body", "multipart", "the multipart/form-data body is malformed")
 }
 
-// processPhoto cleans an upload; a refusal names the field "file" and the rule.
-func processPhoto(data []byte) (photo.Processed, error) {
+// processPhoto cleans an upload; a refusal names the field and the rule.
+func processPhoto(data []byte, field string) (photo.Processed, error) {
 	p, err := photo.Process(data)
 	var pe *photo.Error
 	if errors.As(err, &pe) {
 		switch pe.Rule {
 		case "too_large":
-			return p, tooLargePhoto()
+			return p, tooLargePhoto(field)
 		case "format":
-			return p, redgrid.Invalid("file", "image_format", "the file is not a JPEG, PNG or WebP image")
+			return p, redgrid.Invalid(field, "image_format", field+": the file is not a JPEG, PNG or WebP image")
 		case "dimensions":
-			return p, redgrid.Invalid("file", "dimensions", fmt.Sprintf("the image must have between 1 and %d pixels", photo.MaxPixels))
+			return p, redgrid.Invalid(field, "dimensions", fmt.Sprintf("%s: the image must have between 1 and %d pixels", field, photo.MaxPixels))
 		default:
-			return p, redgrid.Invalid("file", pe.Rule, "the image cannot be read: "+pe.Message)
+			return p, redgrid.Invalid(field, pe.Rule, field+": the image cannot be read: "+pe.Message)
 		}
 	}
 	return p, err
 }
 
-// storePhoto cleans an upload, writes its files and records it (with the Idempotency-Key of ctx).
-func (s *Server) storePhoto(r *http.Request, data []byte, uploaderID *int64) (sqlstore.Photo, bool, error) {
+// savePhoto writes a cleaned photo's files and records it (with the Idempotency-Key of ctx, if
+// any).
+func (s *Server) savePhoto(ctx context.Context, pr photo.Processed, uploaderID *int64) (sqlstore.Photo, bool, error) {
 	if s.cfg.PhotoDir == "" {
 		return sqlstore.Photo{}, false, redgrid.Errorf(kindUnavailable, "photo storage is not configured on this server")
-	}
-	pr, err := processPhoto(data)
-	if err != nil {
-		return sqlstore.Photo{}, false, err
 	}
 	row := sqlstore.Photo{ID: photo.NewID(), Format: string(pr.Format), Width: pr.Width, Height: pr.Height, Bytes: len(pr.Data),
 		SHA256: pr.SHA256, Uploader: "public", UploaderID: uploaderID}
@@ -153,7 +171,19 @@ func (s *Server) storePhoto(r *http.Request, data []byte, uploaderID *int64) (sq
 		row.Uploader = "user:" + strconv.FormatInt(*uploaderID, 10)
 	}
 	files := photo.Files{Dir: s.cfg.PhotoDir}
-	return s.store.CreatePhoto(withIdempotency(r, data), row, func() error { return files.Write(row.ID, pr) })
+	return s.store.CreatePhoto(ctx, row, func() error { return files.Write(row.ID, pr) })
+}
+
+// storePhoto cleans an upload and saves it under the request's Idempotency-Key.
+func (s *Server) storePhoto(r *http.Request, data []byte, uploaderID *int64) (sqlstore.Photo, bool, error) {
+	if s.cfg.PhotoDir == "" {
+		return sqlstore.Photo{}, false, redgrid.Errorf(kindUnavailable, "photo storage is not configured on this server")
+	}
+	pr, err := processPhoto(data, "file")
+	if err != nil {
+		return sqlstore.Photo{}, false, err
+	}
+	return s.savePhoto(withIdempotency(r, data), pr, uploaderID)
 }
 
 // uploadPhoto: POST /api/v1/photos (a logged-in user).

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/redgrid/redgrid/internal/open311"
 )
 
 // route is one entry of the route table; the OpenAPI test walks this table.
@@ -83,6 +85,24 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/public/cases", s.handle(s.publicCreateCase)},
 		{"GET", "/api/v1/public/cases/{token}", s.handle(s.publicGetCase)},
 		{"POST", "/api/v1/public/cases/{token}/rating", s.handle(s.publicRateCase)},
+
+		// Open311 GeoReport v2 with FixMyStreet's servicerequestupdates: errors in Open311's format.
+		{"GET", "/open311/v2/discovery.json", s.o311(open311.JSON, s.o311Discovery)},
+		{"GET", "/open311/v2/discovery.xml", s.o311(open311.XML, s.o311Discovery)},
+		{"GET", "/open311/v2/services.json", s.o311(open311.JSON, s.o311Services)},
+		{"GET", "/open311/v2/services.xml", s.o311(open311.XML, s.o311Services)},
+		{"GET", "/open311/v2/services/{file}", s.o311File(s.o311Service)},
+		{"GET", "/open311/v2/requests.json", s.o311(open311.JSON, s.o311GetRequests)},
+		{"GET", "/open311/v2/requests.xml", s.o311(open311.XML, s.o311GetRequests)},
+		{"POST", "/open311/v2/requests.json", s.o311(open311.JSON, s.o311PostRequest)},
+		{"POST", "/open311/v2/requests.xml", s.o311(open311.XML, s.o311PostRequest)},
+		{"GET", "/open311/v2/requests/{file}", s.o311File(s.o311GetRequest)},
+		{"GET", "/open311/v2/tokens/{file}", s.o311File(s.o311Token)},
+		{"GET", "/open311/v2/servicerequestupdates.json", s.o311(open311.JSON, s.o311GetUpdates)},
+		{"GET", "/open311/v2/servicerequestupdates.xml", s.o311(open311.XML, s.o311GetUpdates)},
+		{"POST", "/open311/v2/servicerequestupdates.json", s.o311(open311.JSON, s.o311PostUpdate)},
+		{"POST", "/open311/v2/servicerequestupdates.xml", s.o311(open311.XML, s.o311PostUpdate)},
+		{"", "/open311/", http.HandlerFunc(s.o311NotFound)},
 
 		// Anything else under /api is a 404 problem, not the UI's index page.
 		{"", "/api/", s.handle(s.notFound)},
