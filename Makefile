@@ -48,6 +48,7 @@ bench: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/api/
 	$(GO) test -run '^$$' -fuzz FuzzHTTP -fuzztime 30s ./internal/api/
+	$(GO) test -run '^$$' -fuzz FuzzOpen311Form -fuzztime 30s ./internal/api/
 	$(GO) test -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime 30s ./geo/geoio/
 	$(GO) test -run '^$$' -fuzz FuzzReadShapefileZip -fuzztime 30s ./geo/geoio/
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 30s ./geo/

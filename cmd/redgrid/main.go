@@ -9,6 +9,7 @@
 //	redgrid import grids FILE.geojson|FILE.zip [--dry-run] [--crs gcj02] [--report report.json]
 //	redgrid export grids FILE.geojson [--within CODE] [--kind grid]
 //	redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
+//	redgrid apikey add NAME [--user USERNAME] | apikey list | apikey revoke NAME   Open311 client keys
 //
 // Every flag has a REDGRID_* environment fallback (REDGRID_ADDR, REDGRID_DATA, REDGRID_DB …).
 package main
@@ -61,6 +62,8 @@ usage:
   redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]
   redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
   redgrid bench intake [--db DSN] [--cases 50000] [--concurrency 64] [--rate 1000]
+  redgrid apikey add NAME [--user USERNAME]   an Open311 client's API key, printed once
+  redgrid apikey list | apikey revoke NAME
 
 --db takes postgres://… for PostgreSQL; without it the SQLite file DATA/redgrid.db is used.
 `
@@ -85,6 +88,9 @@ type config struct {
 	tileURL     string
 	tileAttr    string
 	geoRefresh  time.Duration
+	// Open311
+	jurisdiction string
+	contact      string
 	// the case loop
 	workHours  string
 	holidays   string
@@ -129,6 +135,8 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
 	fs.DurationVar(&c.geoRefresh, "geo-refresh", gr, "how often a server looks for boundary changes made by other servers")
 	fs.StringVar(&c.tileAttr, "tile-attribution", env("REDGRID_TILE_ATTRIBUTION", ""), "attribution text shown with the tiles")
 	caseFlags(fs, c)
+	fs.StringVar(&c.jurisdiction, "open311-jurisdiction", env("REDGRID_OPEN311_JURISDICTION", ""), "the jurisdiction_id Open311 clients send (default: the district's code)")
+	fs.StringVar(&c.contact, "open311-contact", env("REDGRID_OPEN311_CONTACT", ""), "contact line of the Open311 discovery document")
 	return fs, c
 }
 
@@ -229,6 +237,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exportCmd(ctx, args, stdout, stderr)
 	case "bench":
 		return benchCmd(args, stdout, stderr)
+	case "apikey":
+		return apikeyCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -282,7 +292,8 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 		return err
 	}
 	go at.Run(ctx)
-	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr}, nil, web.Handler(), nil)
+	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
+		PhotoDir: filepath.Join(c.data, "photos"), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact}, nil, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err

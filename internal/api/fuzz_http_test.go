@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,28 +19,7 @@ import (
 // admin, on PostgreSQL when REDGRID_TEST_PG is set (its text type is the stricter one): no input
 // may give a 500 or a panic.
 func FuzzHTTP(f *testing.F) {
-	engines := redgridtest.Engines()
-	e := engines[len(engines)-1]
-	s := e.Open(f, sqlstore.Options{})
-	tr := redgridtest.BuildTree(f, s)
-	hash, _ := auth.Hash("demo1234", auth.TestParams)
-	u := redgridtest.AddUser(f, s, "admin", hash, redgrid.RoleDistrictAdmin, tr.District.ID, 0)
-	srv := New(s, nil, Config{Argon: auth.TestParams}, nil, nil, nil)
-	token := auth.NewToken()
-	if err := s.CreateSession(f.Context(), auth.TokenHash(token), sqlstore.Session{UserID: u.ID, CSRFToken: "x", ExpiresAt: redgridtest.NewClock().Now().AddDate(10, 0, 0)}, ""); err != nil {
-		f.Fatal(err)
-	}
-	h := srv.Handler()
-	// A case to act on (placed by hand: this server has no map, so intake stops at the grid lookup).
-	if _, err := s.EnsureCategories(f.Context(), redgrid.DefaultCategories()); err != nil {
-		f.Fatal(err)
-	}
-	cat, _, _ := s.CategoryByCode(f.Context(), "0101")
-	lng, lat := 110.77, 32.59
-	if _, _, err := s.CreateCase(f.Context(), sqlstore.CaseIntake{In: redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "x", Channel: redgrid.ChannelPhone},
-		Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat}); err != nil {
-		f.Fatal(err)
-	}
+	h, token, _ := fuzzServer(f)
 	for _, seed := range []struct{ route, query, body string }{
 		{"POST /api/v1/nodes", "", `{"kind":"grid","name":"x","parent_id":3}`},
 		{"POST /api/v1/nodes", "", "{\"kind\":\"grid\",\"name\":\"a\\u0000b\",\"parent_id\":3}"},
@@ -71,6 +52,12 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/meetings", "", `{"node_id":1,"held_on":"2026-01-05","title":"区联席会议","minutes":"x","decisions":[{"case_id":-1,"decision":"督办"}]}`},
 		{"GET /api/v1/meetings", "node=4", ""},
 		{"GET /api/v1/meetings/1", "", ""},
+		{"POST /api/v1/photos", "", "--fuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n\xff\xd8\xff\xe1\x00\x08Exif\x00\x00\xff\xd9\r\n--fuzz--\r\n"},
+		{"POST /api/v1/photos", "", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x00\x00\x00\x00"},
+		{"POST /api/v1/public/photos", "", "\xff\xd8\xff\xdb\x00\x02\xff\xd9"},
+		{"POST /api/v1/public/photos", "", "--fuzz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--fuzz"},
+		{"GET /api/v1/photos/0123456789abcdef0123456789abcdef/thumb", "", ""},
+		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa/photos/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
 	}
@@ -84,7 +71,7 @@ func FuzzHTTP(f *testing.F) {
 		req.URL = u
 		req.RequestURI = u.RequestURI()
 		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", fuzzContentType(body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -95,3 +82,55 @@ func FuzzHTTP(f *testing.F) {
 		}
 	})
 }
+
+// fuzzContentType picks the media type a client would send with body: a multipart form (boundary
+// "fuzz"), an image by its magic bytes, else JSON.
+func fuzzContentType(body string) string {
+	switch {
+	case strings.HasPrefix(body, "--fuzz"):
+		return "multipart/form-data; boundary=fuzz"
+	case strings.HasPrefix(body, "\xff\xd8"):
+		return "image/jpeg"
+	case strings.HasPrefix(body, "\x89PNG"):
+		return "image/png"
+	case strings.HasPrefix(body, "RIFF"):
+		return "image/webp"
+	}
+	return "application/json"
+}
+
+// fuzzServer is the server the HTTP fuzzers send their requests to, on PostgreSQL when
+// REDGRID_TEST_PG is set: the test district, the default categories, one case, a district admin's
+// bearer token, and an Open311 key (fuzzO311Key). It returns the handler, the token and the case's
+// number.
+func fuzzServer(f *testing.F) (http.Handler, string, string) {
+	engines := redgridtest.Engines()
+	e := engines[len(engines)-1]
+	s := e.Open(f, sqlstore.Options{})
+	tr := redgridtest.BuildTree(f, s)
+	hash, _ := auth.Hash("demo1234", auth.TestParams)
+	u := redgridtest.AddUser(f, s, "admin", hash, redgrid.RoleDistrictAdmin, tr.District.ID, 0)
+	srv := New(s, nil, Config{Argon: auth.TestParams, PhotoDir: f.TempDir()}, nil, nil, nil)
+	token := auth.NewToken()
+	if err := s.CreateSession(f.Context(), auth.TokenHash(token), sqlstore.Session{UserID: u.ID, CSRFToken: "x", ExpiresAt: redgridtest.NewClock().Now().AddDate(10, 0, 0)}, ""); err != nil {
+		f.Fatal(err)
+	}
+	// A case to act on (placed by hand: this server has no map, so intake stops at the grid lookup).
+	if _, err := s.EnsureCategories(f.Context(), redgrid.DefaultCategories()); err != nil {
+		f.Fatal(err)
+	}
+	cat, _, _ := s.CategoryByCode(f.Context(), "0101")
+	lng, lat := 110.77, 32.59
+	c, _, err := s.CreateCase(f.Context(), sqlstore.CaseIntake{In: redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "x", Channel: redgrid.ChannelPhone},
+		Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := sha256.Sum256([]byte(fuzzO311Key))
+	if _, err := s.CreateAPIKey(f.Context(), "fuzz", hex.EncodeToString(h[:]), ""); err != nil {
+		f.Fatal(err)
+	}
+	return srv.Handler(), token, c.Number
+}
+
+const fuzzO311Key = "fuzz-open311-key"

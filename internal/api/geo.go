@@ -463,6 +463,12 @@ func (s *Server) putOrgPlace(w http.ResponseWriter, r *http.Request, p *redgrid.
 
 // reportURL is the resident's report page placed in a grid: what a grid's QR code holds.
 func (s *Server) reportURL(r *http.Request, code string) string {
+	return s.publicBase(r) + "/r/" + url.PathEscape(code)
+}
+
+// publicBase is the address clients reach this server at, without a trailing slash: the
+// configured public URL, or the scheme and host of the request.
+func (s *Server) publicBase(r *http.Request) string {
 	base := s.cfg.PublicURL
 	if base == "" {
 		scheme := "http"
@@ -471,7 +477,7 @@ func (s *Server) reportURL(r *http.Request, code string) string {
 		}
 		base = scheme + "://" + r.Host
 	}
-	return strings.TrimRight(base, "/") + "/r/" + url.PathEscape(code)
+	return strings.TrimRight(base, "/")
 }
 
 // qrSVG renders a QR code as SVG: crisp at any print size.

@@ -31,14 +31,19 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	// A known path with the wrong method is 405 with Allow, not 404.
+	return s.unrouted(w, r)
+}
+
+// unrouted is the error for a request no route matched: 405 with Allow for a known path with the
+// wrong method, else 404.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) error {
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		if m == r.Method {
 			continue
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pat := s.mux.Handler(probe); pat != "" && pat != "/api/" && pat != "/" {
+		if _, pat := s.mux.Handler(probe); pat != "" && pat != "/api/" && pat != "/open311/" && pat != "/" {
 			w.Header().Add("Allow", m)
 		}
 	}

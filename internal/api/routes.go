@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/redgrid/redgrid/internal/open311"
 )
 
 // route is one entry of the route table; the OpenAPI test walks this table.
@@ -76,10 +78,34 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/meetings", s.authed(s.listMeetings)},
 		{"POST", "/api/v1/meetings", s.authed(s.createMeeting)},
 		{"GET", "/api/v1/meetings/{id}", s.authed(s.getMeeting)},
+		{"POST", "/api/v1/photos", s.authed(s.uploadPhoto)},
+		{"GET", "/api/v1/photos/{id}", s.authed(s.getPhoto(false))},
+		{"GET", "/api/v1/photos/{id}/thumb", s.authed(s.getPhoto(true))},
+		{"POST", "/api/v1/public/photos", s.handle(s.publicUploadPhoto)},
+		{"GET", "/api/v1/public/cases/{token}/photos/{id}", s.handle(s.publicCasePhoto(false))},
+		{"GET", "/api/v1/public/cases/{token}/photos/{id}/thumb", s.handle(s.publicCasePhoto(true))},
 		{"GET", "/api/v1/public/case-categories", s.handle(s.publicCategories)},
 		{"POST", "/api/v1/public/cases", s.handle(s.publicCreateCase)},
 		{"GET", "/api/v1/public/cases/{token}", s.handle(s.publicGetCase)},
 		{"POST", "/api/v1/public/cases/{token}/rating", s.handle(s.publicRateCase)},
+
+		// Open311 GeoReport v2 with FixMyStreet's servicerequestupdates: errors in Open311's format.
+		{"GET", "/open311/v2/discovery.json", s.o311(open311.JSON, s.o311Discovery)},
+		{"GET", "/open311/v2/discovery.xml", s.o311(open311.XML, s.o311Discovery)},
+		{"GET", "/open311/v2/services.json", s.o311(open311.JSON, s.o311Services)},
+		{"GET", "/open311/v2/services.xml", s.o311(open311.XML, s.o311Services)},
+		{"GET", "/open311/v2/services/{file}", s.o311File(s.o311Service)},
+		{"GET", "/open311/v2/requests.json", s.o311(open311.JSON, s.o311GetRequests)},
+		{"GET", "/open311/v2/requests.xml", s.o311(open311.XML, s.o311GetRequests)},
+		{"POST", "/open311/v2/requests.json", s.o311(open311.JSON, s.o311PostRequest)},
+		{"POST", "/open311/v2/requests.xml", s.o311(open311.XML, s.o311PostRequest)},
+		{"GET", "/open311/v2/requests/{file}", s.o311File(s.o311GetRequest)},
+		{"GET", "/open311/v2/tokens/{file}", s.o311File(s.o311Token)},
+		{"GET", "/open311/v2/servicerequestupdates.json", s.o311(open311.JSON, s.o311GetUpdates)},
+		{"GET", "/open311/v2/servicerequestupdates.xml", s.o311(open311.XML, s.o311GetUpdates)},
+		{"POST", "/open311/v2/servicerequestupdates.json", s.o311(open311.JSON, s.o311PostUpdate)},
+		{"POST", "/open311/v2/servicerequestupdates.xml", s.o311(open311.XML, s.o311PostUpdate)},
+		{"", "/open311/", http.HandlerFunc(s.o311NotFound)},
 
 		// Anything else under /api is a 404 problem, not the UI's index page.
 		{"", "/api/", s.handle(s.notFound)},

@@ -57,6 +57,12 @@ type Config struct {
 	DuplicateWindow time.Duration
 	// BasicWeight is the weight of 基本满意 in 满意率 (default 0.9).
 	BasicWeight float64
+	// PhotoDir is where case photos are stored (<data>/photos); empty refuses uploads with 503.
+	PhotoDir string
+	// Open311Jurisdiction is the jurisdiction_id Open311 clients may send (default: the code of
+	// any district at the root of the tree); Open311Contact is discovery's contact line.
+	Open311Jurisdiction string
+	Open311Contact      string
 }
 
 func (c *Config) defaults() {

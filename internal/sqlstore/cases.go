@@ -568,8 +568,12 @@ type CaseFilter struct {
 	ReporterID int64
 	// Order: "due" (time left, most urgent first: the dispatch board) or "new" (newest first).
 	Order    string
-	Limit    int
+	Limit    int // 1 to 1000 (default 100)
 	BeforeID int64
+	// IDs, Categories (codes) and the period received [From, To] narrow the list further (Open311).
+	IDs        []int64
+	Categories []string
+	From, To   time.Time
 }
 
 // Cases lists cases matching f without their timelines.
@@ -631,8 +635,40 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 		where = append(where, "c.id < ?")
 		args = append(args, f.BeforeID)
 	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			return []redgrid.Case{}, nil
+		}
+		where = append(where, "c.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	if f.Categories != nil {
+		var ids []any
+		for _, code := range f.Categories {
+			if c, ok, err := s.CategoryByCode(ctx, code); err != nil {
+				return nil, err
+			} else if ok {
+				ids = append(ids, c.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return []redgrid.Case{}, nil
+		}
+		where = append(where, "c.category_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")")
+		args = append(args, ids...)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "c.created_at >= ?")
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where = append(where, "c.created_at <= ?")
+		args = append(args, f.To.UTC())
+	}
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	order := "c.id DESC"
@@ -778,12 +814,22 @@ func (s *Store) Agenda(ctx context.Context, nodeID int64) ([]AgendaItem, error) 
 		return nil, err
 	}
 	rows.Close()
-	for i := range out {
-		c, err := s.categoryByID(ctx, cats[i])
+	cs, err := s.categoriesOf(ctx, cats)
+	for i := range cs {
+		out[i].Category = cs[i].Name
+	}
+	return out, err
+}
+
+// categoriesOf returns the category of each id, in order (from the cache).
+func (s *Store) categoriesOf(ctx context.Context, ids []int64) ([]redgrid.Category, error) {
+	out := make([]redgrid.Category, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.categoryByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		out[i].Category = c.Name
+		out = append(out, c)
 	}
 	return out, nil
 }

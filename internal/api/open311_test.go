@@ -1,0 +1,421 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"mime/multipart"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redgrid/redgrid/internal/api"
+	"github.com/redgrid/redgrid/internal/redgridtest"
+)
+
+const o311Key = "0f3c9a1e5d7b2468ace013579bdf2468ace013579bdf2468ace013579bdf2468"
+
+// o311Env is the case environment with photo storage and an Open311 key "fms".
+func o311Env(t *testing.T, e redgridtest.Engine) *env {
+	t.Helper()
+	ev, _ := caseEnvWith(t, e, api.Config{PhotoDir: t.TempDir()})
+	h := sha256.Sum256([]byte(o311Key))
+	if _, err := ev.store.CreateAPIKey(context.Background(), "fms", hex.EncodeToString(h[:]), ""); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// o311 sends a form (or a body of the given type) to an Open311 path.
+func (ev *env) o311(method, path string, form url.Values, hdr map[string]string) (int, []byte) {
+	ev.t.Helper()
+	h := map[string]string{}
+	body := ""
+	if form != nil {
+		body = form.Encode()
+		h["Content-Type"] = "application/x-www-form-urlencoded"
+	}
+	for k, v := range hdr {
+		h[k] = v
+	}
+	res, b := ev.do("", method, path, body, h)
+	return res.StatusCode, b
+}
+
+// fmsReport is what FixMyStreet's Open311 client sends for a report.
+func fmsReport(lng, lat float64, code string) url.Values {
+	return url.Values{"api_key": {o311Key}, "jurisdiction_id": {"420302"}, "service_code": {code}, "lat": {fmt.Sprint(lat)},
+		"long": {fmt.Sprint(lng)}, "email": {"zhang@example.org"}, "first_name": {"三"}, "last_name": {"张"}, "phone": {"13800138000"},
+		"description": {"井盖缺失\n\nhttps://fms.example.org/report/12\n\nSubmitted via FixMyStreet"}, "address_string": {"五堰街12号"},
+		"attribute[fms_extra_title]": {"井盖缺失"}, "service_request_id_ext": {"12"}}
+}
+
+type xmlRequests struct {
+	XMLName  xml.Name `xml:"service_requests"`
+	Requests []struct {
+		ServiceRequestID  string  `xml:"service_request_id"`
+		Status            string  `xml:"status"`
+		ServiceCode       string  `xml:"service_code"`
+		Description       string  `xml:"description"`
+		RequestedDatetime string  `xml:"requested_datetime"`
+		Lat               float64 `xml:"lat"`
+		Long              float64 `xml:"long"`
+		AgencyResponsible string  `xml:"agency_responsible"`
+	} `xml:"request"`
+}
+
+type xmlUpdates struct {
+	XMLName xml.Name `xml:"service_request_updates"`
+	Updates []struct {
+		UpdateID         string `xml:"update_id"`
+		ServiceRequestID string `xml:"service_request_id"`
+		Status           string `xml:"status"`
+		UpdatedDatetime  string `xml:"updated_datetime"`
+		Description      string `xml:"description"`
+	} `xml:"request_update"`
+}
+
+type o311Errors []struct {
+	Code        int
+	Description string
+}
+
+func wantO311Error(t *testing.T, status int, b []byte, wantStatus int, wantText string) {
+	t.Helper()
+	var errs o311Errors
+	if bytes.HasPrefix(b, []byte("<?xml")) {
+		var doc struct {
+			Errors []struct {
+				Code        int    `xml:"code"`
+				Description string `xml:"description"`
+			} `xml:"error"`
+		}
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("not an Open311 XML error: %s", b)
+		}
+		for _, e := range doc.Errors {
+			errs = append(errs, struct {
+				Code        int
+				Description string
+			}{e.Code, e.Description})
+		}
+	} else if err := json.Unmarshal(b, &errs); err != nil {
+		t.Fatalf("not an Open311 JSON error: %s", b)
+	}
+	if status != wantStatus || len(errs) == 0 || errs[0].Code != wantStatus || !strings.Contains(string(b), wantText) {
+		t.Fatalf("want %d naming %q, got %d %s", wantStatus, wantText, status, b)
+	}
+}
+
+// TestOpen311AsFixMyStreet walks what FixMyStreet's Open311 client does: discovery, the service
+// list and a definition, a report with its API key, the request read back, a staff action on the
+// case through the JSON API, and the update that action publishes; then a citizen's update.
+func TestOpen311AsFixMyStreet(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		st, b := ev.o311("GET", "/open311/v2/discovery.json", nil, nil)
+		var disc struct {
+			Endpoints []struct {
+				URL     string
+				Formats []string
+			}
+		}
+		json.Unmarshal(b, &disc)
+		if st != 200 || len(disc.Endpoints) != 1 || !strings.HasSuffix(disc.Endpoints[0].URL, "/open311/v2") {
+			t.Fatalf("discovery: %d %s", st, b)
+		}
+		st, b = ev.o311("GET", "/open311/v2/discovery.xml", nil, nil)
+		if st != 200 || !bytes.Contains(b, []byte("<discovery>")) || !bytes.Contains(b, []byte("<format>text/xml</format>")) {
+			t.Fatalf("discovery.xml: %d %s", st, b)
+		}
+
+		st, b = ev.o311("GET", "/open311/v2/services.xml?jurisdiction_id=420302", nil, nil)
+		var services struct {
+			Services []struct {
+				ServiceCode string `xml:"service_code"`
+				ServiceName string `xml:"service_name"`
+				Metadata    string `xml:"metadata"`
+				Type        string `xml:"type"`
+				Group       string `xml:"group"`
+			} `xml:"service"`
+		}
+		if err := xml.Unmarshal(b, &services); st != 200 || err != nil || len(services.Services) < 10 {
+			t.Fatalf("services.xml: %d %v %s", st, err, b)
+		}
+		s0 := services.Services[0]
+		if s0.ServiceCode != "0101" || s0.Metadata != "false" || s0.Type != "realtime" || s0.Group == "" || s0.ServiceName == "" {
+			t.Fatalf("first service: %+v", s0)
+		}
+		st, b = ev.o311("GET", "/open311/v2/services.json", nil, nil)
+		var jsvc []map[string]any
+		if json.Unmarshal(b, &jsvc); st != 200 || len(jsvc) != len(services.Services) || jsvc[0]["metadata"] != false {
+			t.Fatalf("services.json: %d %s", st, b)
+		}
+		st, b = ev.o311("GET", "/open311/v2/services/0101.xml", nil, nil)
+		if st != 200 || !bytes.Contains(b, []byte("<service_definition><service_code>0101</service_code><attributes></attributes></service_definition>")) {
+			t.Fatalf("service definition: %d %s", st, b)
+		}
+		st, b = ev.o311("GET", "/open311/v2/services/0101.json", nil, nil)
+		if st != 200 || !bytes.Contains(b, []byte(`"attributes":[]`)) {
+			t.Fatalf("service definition json: %d %s", st, b)
+		}
+
+		// The report.
+		lng, lat := inCell(0, 0)
+		st, b = ev.o311("POST", "/open311/v2/requests.xml", fmsReport(lng, lat, "0101"), nil)
+		var created struct {
+			Request []struct {
+				ServiceRequestID string `xml:"service_request_id"`
+				ServiceNotice    string `xml:"service_notice"`
+			} `xml:"request"`
+		}
+		if err := xml.Unmarshal(b, &created); st != 201 || err != nil || len(created.Request) != 1 || len(created.Request[0].ServiceRequestID) != 14 {
+			t.Fatalf("POST requests.xml: %d %v %s", st, err, b)
+		}
+		number := created.Request[0].ServiceRequestID
+		var caseID int64
+		var channel, reporter string
+		if err := ev.store.DB().QueryRow("SELECT id, channel, reporter_name FROM cases").Scan(&caseID, &channel, &reporter); err != nil || channel != "open311" || reporter != "三 张" {
+			t.Fatalf("the case: %v %s %q", err, channel, reporter)
+		}
+
+		// Read back, in both formats, without personal data.
+		for _, path := range []string{"/open311/v2/requests/" + number + ".json", "/open311/v2/requests.json?service_request_id=" + number, "/open311/v2/requests.json"} {
+			st, b = ev.o311("GET", path, nil, nil)
+			var reqs []map[string]any
+			json.Unmarshal(b, &reqs)
+			if st != 200 || len(reqs) != 1 || reqs[0]["service_request_id"] != number || reqs[0]["status"] != "open" || reqs[0]["service_code"] != "0101" {
+				t.Fatalf("GET %s: %d %s", path, st, b)
+			}
+			for _, personal := range []string{"13800138000", "138****8000", "zhang@example.org", "张"} {
+				if bytes.Contains(b, []byte(personal)) {
+					t.Errorf("GET %s shows %q", path, personal)
+				}
+			}
+		}
+		st, b = ev.o311("GET", "/open311/v2/requests.xml?status=closed", nil, nil)
+		var rx xmlRequests
+		if xml.Unmarshal(b, &rx); st != 200 || len(rx.Requests) != 0 {
+			t.Fatalf("closed requests: %d %s", st, b)
+		}
+		st, b = ev.o311("GET", "/open311/v2/tokens/"+number+".xml", nil, nil)
+		if st != 200 || !bytes.Contains(b, []byte("<service_request_id>"+number+"</service_request_id>")) {
+			t.Fatalf("token: %d %s", st, b)
+		}
+
+		// Staff act on the case through the JSON API; the updates show it.
+		ev.clock.Advance(time.Minute)
+		ev.act("community1", caseID, `{"action":"register"}`)
+		ev.clock.Advance(time.Minute)
+		if st, _, b := ev.act("community1", caseID, fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, ev.tree.Department.ID)); st != 200 {
+			t.Fatalf("dispatch: %d %s", st, b)
+		}
+		ev.clock.Advance(time.Minute)
+		ev.act("dept1", caseID, `{"action":"accept"}`)
+		from := url.QueryEscape(ev.clock.Now().Add(-time.Hour).Format(time.RFC3339))
+		to := url.QueryEscape(ev.clock.Now().Format(time.RFC3339))
+		st, b = ev.o311("GET", "/open311/v2/servicerequestupdates.xml?api_key=x&start_date="+from+"&end_date="+to, nil, nil)
+		var ux xmlUpdates
+		if err := xml.Unmarshal(b, &ux); st != 200 || err != nil || len(ux.Updates) != 3 {
+			t.Fatalf("updates: %d %v %s", st, err, b)
+		}
+		for i, want := range []string{"OPEN", "ACTION_SCHEDULED", "IN_PROGRESS"} {
+			u := ux.Updates[i]
+			if u.Status != want || u.ServiceRequestID != number || u.UpdateID == "" || !strings.HasSuffix(u.UpdatedDatetime, "+08:00") {
+				t.Errorf("update %d: %+v, want %s", i, u, want)
+			}
+		}
+		if !strings.Contains(ux.Updates[1].Description, "城管局") {
+			t.Errorf("dispatch update does not name the department: %q", ux.Updates[1].Description)
+		}
+		st, b = ev.o311("GET", "/open311/v2/requests/"+number+".xml", nil, nil)
+		if xml.Unmarshal(b, &rx); st != 200 || len(rx.Requests) != 1 || rx.Requests[0].AgencyResponsible != "城管局" {
+			t.Fatalf("request after dispatch: %d %s", st, b)
+		}
+
+		// A citizen's update: a comment on the case; its retry (same update_id) adds nothing.
+		upd := url.Values{"api_key": {o311Key}, "service_request_id": {number}, "update_id": {"77"}, "status": {"OPEN"},
+			"description": {"井盖还没有修好"}, "updated_datetime": {"2026-03-02T17:10:00+08:00"}, "email": {"zhang@example.org"}, "first_name": {"三"}, "last_name": {"张"}}
+		st, b = ev.o311("POST", "/open311/v2/servicerequestupdates.json", upd, nil)
+		var uc []struct {
+			UpdateID string `json:"update_id"`
+		}
+		if json.Unmarshal(b, &uc); st != 201 || len(uc) != 1 || uc[0].UpdateID == "" {
+			t.Fatalf("POST update: %d %s", st, b)
+		}
+		before := ev.digest()
+		st, b2 := ev.o311("POST", "/open311/v2/servicerequestupdates.json", upd, nil)
+		if st != 201 || !bytes.Equal(b, b2) || ev.digest() != before {
+			t.Fatalf("retried update: %d %s (first %s)", st, b2, b)
+		}
+		res, cb := ev.do("community1", "GET", fmt.Sprintf("/api/v1/cases/%d", caseID), "", nil)
+		if res.StatusCode != 200 || !bytes.Contains(cb, []byte(`"action":"comment"`)) || !bytes.Contains(cb, []byte("井盖还没有修好")) || bytes.Contains(cb, []byte("zhang@example.org")) {
+			t.Fatalf("the comment on the case: %s", cb)
+		}
+		st, b = ev.o311("GET", "/open311/v2/servicerequestupdates.json?start_date="+from+"&end_date="+to, nil, nil)
+		if st != 200 || bytes.Contains(b, []byte("井盖还没有修好")) {
+			t.Fatalf("the client's own comment is published back: %s", b)
+		}
+		var n int
+		ev.store.DB().QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = 'case.comment' AND actor = 'open311:fms'").Scan(&n)
+		if n != 1 {
+			t.Errorf("audit lines of the comment: %d", n)
+		}
+	})
+}
+
+// TestOpen311Refusals: bad keys, bad input and unknown things are Open311 errors (XML or JSON, the
+// HTTP status as code, naming the parameter) and write nothing.
+func TestOpen311Refusals(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		lng, lat := inCell(0, 0)
+		with := func(change func(v url.Values)) url.Values {
+			v := fmsReport(lng, lat, "0101")
+			change(v)
+			return v
+		}
+		for _, c := range []struct {
+			name   string
+			path   string
+			form   url.Values
+			status int
+			text   string
+		}{
+			{"no key", "/open311/v2/requests.xml", with(func(v url.Values) { v.Del("api_key") }), 403, "api_key"},
+			{"wrong key", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("api_key", "nope") }), 403, "api_key"},
+			{"wrong jurisdiction", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("jurisdiction_id", "110101") }), 404, "jurisdiction_id"},
+			{"lat out of range", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("lat", "200") }), 400, "lat: must be a number from -90 to 90"},
+			{"lat not a number", "/open311/v2/requests.xml", with(func(v url.Values) { v.Set("lat", "NaN") }), 400, "lat:"},
+			{"no coordinates", "/open311/v2/requests.json", with(func(v url.Values) { v.Del("lat"); v.Del("long") }), 400, "long: required"},
+			{"outside every grid", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("lat", "30"); v.Set("long", "100") }), 400, "long: the point"},
+			{"unknown service", "/open311/v2/requests.xml", with(func(v url.Values) { v.Set("service_code", "9999") }), 400, "service_code:"},
+			{"no description", "/open311/v2/requests.json", with(func(v url.Values) { v.Del("description") }), 400, "description: required"},
+			{"description too long", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("description", strings.Repeat("长", 2001)) }), 400, "description: at most 2000"},
+			{"address too long", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("address_string", strings.Repeat("路", 201)) }), 400, "address_string: at most 200"},
+			{"bad phone", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("phone", "12345") }), 400, "phone:"},
+			{"control characters", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("first_name", "a\x00b") }), 400, "first_name:"},
+			{"given twice", "/open311/v2/requests.json", with(func(v url.Values) { v.Add("service_code", "0102") }), 400, "service_code: given more than once"},
+			{"update of an unknown request", "/open311/v2/servicerequestupdates.xml", url.Values{"api_key": {o311Key}, "service_request_id": {"20260302999999"}, "description": {"x"}}, 404, "service_request_id"},
+			{"update without a key", "/open311/v2/servicerequestupdates.xml", url.Values{"service_request_id": {"20260302000001"}, "description": {"x"}}, 403, "api_key"},
+			{"update with a bad status", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {"20260302000001"}, "description": {"x"}, "status": {"MAYBE"}}, 400, "status:"},
+		} {
+			before := ev.digest()
+			st, b := ev.o311("POST", c.path, c.form, nil)
+			wantO311Error(t, st, b, c.status, c.text)
+			if strings.HasSuffix(c.path, ".xml") != bytes.HasPrefix(b, []byte("<?xml")) {
+				t.Errorf("%s: the error is not in the format of %s: %s", c.name, c.path, b)
+			}
+			if ev.digest() != before {
+				t.Fatalf("%s: a refused request changed the database", c.name)
+			}
+		}
+		// A revoked key is refused.
+		if err := ev.store.RevokeAPIKey(context.Background(), "fms"); err != nil {
+			t.Fatal(err)
+		}
+		st, b := ev.o311("POST", "/open311/v2/requests.xml", fmsReport(lng, lat, "0101"), nil)
+		wantO311Error(t, st, b, 403, "api_key")
+		var denied int
+		ev.store.DB().QueryRow("SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied' AND target = '/open311/v2/requests.xml'").Scan(&denied)
+		if denied < 2 {
+			t.Errorf("refused keys are not audited: %d lines", denied)
+		}
+
+		for _, c := range []struct {
+			method, path string
+			status       int
+			text         string
+		}{
+			{"GET", "/open311/v2/requests.json?start_date=yesterday", 400, "start_date:"},
+			{"GET", "/open311/v2/requests.json?start_date=2026-01-01&end_date=2025-01-01", 400, "end_date:"},
+			{"GET", "/open311/v2/requests.json?start_date=2025-01-01&end_date=2026-01-01", 400, "start_date: the period"},
+			{"GET", "/open311/v2/requests.json?status=pending", 400, "status:"},
+			{"GET", "/open311/v2/requests.json?service_request_id=abc", 400, "service_request_id:"},
+			{"GET", "/open311/v2/requests.json?q=%zz", 400, "query:"},
+			{"GET", "/open311/v2/requests/20260302000001.json", 404, "service_request_id"},
+			{"GET", "/open311/v2/requests/1.xml", 404, "service_request_id"},
+			{"GET", "/open311/v2/services/9999.json", 404, "service_code"},
+			{"GET", "/open311/v2/services/0101.html", 404, "no such document"},
+			{"GET", "/open311/v2/services.json?jurisdiction_id=110101", 404, "jurisdiction_id"},
+			{"GET", "/open311/v2/servicerequestupdates.json?start_date=2025-01-01", 400, "start_date: the period"},
+			{"GET", "/open311/v2/nothing.json", 404, "no such"},
+			{"POST", "/open311/v2/services.xml", 405, "not allowed"},
+		} {
+			st, b := ev.o311(c.method, c.path, nil, nil)
+			wantO311Error(t, st, b, c.status, c.text)
+		}
+		st, b = ev.o311("POST", "/open311/v2/requests.json", nil, map[string]string{"Content-Type": "application/json"})
+		wantO311Error(t, st, b, 415, "Content-Type")
+	})
+}
+
+// TestOpen311MediaAndRetries: a multipart report with a photo stores it cleaned on the case; a
+// non-image is refused with nothing stored; a retried POST with the same Idempotency-Key creates
+// nothing new; private matters are not published.
+func TestOpen311MediaAndRetries(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		lng, lat := inCell(0, 0)
+		form := func(media []byte) (string, string) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			for k, vs := range fmsReport(lng, lat, "0101") {
+				for _, v := range vs {
+					mw.WriteField(k, v)
+				}
+			}
+			fw, _ := mw.CreateFormFile("media", "photo.jpg")
+			fw.Write(media)
+			mw.Close()
+			return buf.String(), mw.FormDataContentType()
+		}
+		body, ct := form([]byte("GIF89a not a photo"))
+		before := ev.digest()
+		res, b := ev.do("", "POST", "/open311/v2/requests.json", body, map[string]string{"Content-Type": ct})
+		wantO311Error(t, res.StatusCode, b, 400, "media:")
+		if ev.digest() != before {
+			t.Fatal("a refused media upload changed the database")
+		}
+
+		body, ct = form(gpsJPEG(t))
+		hdr := map[string]string{"Content-Type": ct, "Idempotency-Key": "fms-report-12"}
+		res, b = ev.do("", "POST", "/open311/v2/requests.json", body, hdr)
+		var created []struct {
+			ServiceRequestID string `json:"service_request_id"`
+		}
+		if json.Unmarshal(b, &created); res.StatusCode != 201 || len(created) != 1 {
+			t.Fatalf("multipart report: %d %s", res.StatusCode, b)
+		}
+		var photos, onCase int
+		ev.store.DB().QueryRow("SELECT COUNT(*), COUNT(case_id) FROM photos").Scan(&photos, &onCase)
+		if photos != 1 || onCase != 1 {
+			t.Fatalf("photos %d, on a case %d", photos, onCase)
+		}
+		// The retry, with a new multipart boundary, gets the same request and stores nothing.
+		body, ct = form(gpsJPEG(t))
+		hdr["Content-Type"] = ct
+		before = ev.digest()
+		res, b2 := ev.do("", "POST", "/open311/v2/requests.json", body, hdr)
+		if res.StatusCode != 201 || !bytes.Equal(b, b2) || res.Header.Get("Idempotent-Replayed") != "true" || ev.digest() != before {
+			t.Fatalf("retried report: %d %s (first %s)", res.StatusCode, b2, b)
+		}
+
+		// A private matter (政策咨询) is taken but never published.
+		st, b := ev.o311("POST", "/open311/v2/requests.json", fmsReport(lng, lat, "0604"), nil)
+		if st != 201 {
+			t.Fatalf("private matter: %d %s", st, b)
+		}
+		json.Unmarshal(b, &created)
+		st, _ = ev.o311("GET", "/open311/v2/requests/"+created[0].ServiceRequestID+".json", nil, nil)
+		st2, list := ev.o311("GET", "/open311/v2/requests.json", nil, nil)
+		if st != 404 || st2 != 200 || bytes.Contains(list, []byte(created[0].ServiceRequestID)) {
+			t.Fatalf("a private matter is published: %d %d %s", st, st2, list)
+		}
+	})
+}

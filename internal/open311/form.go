@@ -1,0 +1,324 @@
+package open311
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redgrid/redgrid"
+)
+
+// Limits on what a client sends.
+const (
+	MaxParams      = 200  // parameters of one call
+	MaxAttributes  = 50   // attribute[…] parameters
+	MaxText        = 2000 // description, an attribute's value, a media_url
+	MaxShort       = 200  // ids, keys, addresses, names
+	MaxListItems   = 1000 // comma-separated service_request_id, service_code and status lists
+	MaxMediaURLs   = 9
+	maxValueLength = 8 << 10 // any single value, before its own rule (bytes)
+)
+
+// params reads the parameters of one call into typed values, collecting every broken rule as a
+// field error (field = the parameter's name). Unknown parameters are ignored, as Open311 clients
+// send extensions of their own (FixMyStreet's service_request_id_ext, title, …).
+type params struct {
+	v   url.Values
+	val redgrid.Validator
+}
+
+func newParams(v url.Values) *params {
+	p := &params{v: v}
+	if len(v) > MaxParams {
+		p.val.Add("body", "max_params", fmt.Sprintf("at most %d parameters", MaxParams))
+	}
+	return p
+}
+
+// text returns the single value of name, checked: given once, valid UTF-8 without control
+// characters (line breaks and tabs allowed where multiline), at most max characters.
+func (p *params) text(name string, max int, multiline bool) string {
+	vs := p.v[name]
+	if len(vs) == 0 {
+		return ""
+	}
+	if len(vs) > 1 {
+		p.val.Add(name, "single", name+": given more than once")
+		return ""
+	}
+	return p.check(name, vs[0], max, multiline)
+}
+
+func (p *params) check(name, s string, max int, multiline bool) string {
+	if len(s) > maxValueLength || utf8.RuneCountInString(s) > max {
+		p.val.Add(name, "max_length", fmt.Sprintf("%s: at most %d characters", name, max))
+		return ""
+	}
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool {
+		return r < 0x20 && !(multiline && (r == '\n' || r == '\r' || r == '\t')) || r == 0x7f
+	}) {
+		p.val.Add(name, "text", name+": must be UTF-8 text without control characters")
+		return ""
+	}
+	return s
+}
+
+// missing: name is absent, or given once and blank.
+func (p *params) missing(name string) bool {
+	vs := p.v[name]
+	return len(vs) == 0 || len(vs) == 1 && strings.TrimSpace(vs[0]) == ""
+}
+
+func (p *params) required(name string, max int) string {
+	if p.missing(name) {
+		p.val.Add(name, "required", name+": required")
+		return ""
+	}
+	return p.text(name, max, false)
+}
+
+// float returns the number of name within [lo, hi], nil when absent.
+func (p *params) float(name string, lo, hi float64) *float64 {
+	s := p.text(name, 40, false)
+	if s == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < lo || f > hi {
+		p.val.Add(name, "range", fmt.Sprintf("%s: must be a number from %v to %v", name, lo, hi))
+		return nil
+	}
+	return &f
+}
+
+func (p *params) time(name string) *time.Time {
+	s := p.text(name, 40, false)
+	if s == "" {
+		return nil
+	}
+	t, ok := ParseTime(s)
+	if !ok {
+		p.val.Add(name, "datetime", name+": must be a W3C date-time such as 2026-03-02T09:30:00+08:00")
+		return nil
+	}
+	return &t
+}
+
+// list returns a comma-separated list of name, each item at most max characters.
+func (p *params) list(name string, max int) []string {
+	s := p.text(name, MaxListItems*(max+1), false)
+	if s == "" {
+		return nil
+	}
+	items := strings.Split(s, ",")
+	if len(items) > MaxListItems {
+		p.val.Add(name, "max_items", fmt.Sprintf("%s: at most %d items", name, MaxListItems))
+		return nil
+	}
+	for i, it := range items {
+		items[i] = strings.TrimSpace(it)
+		if items[i] == "" || len(items[i]) > max {
+			p.val.Add(name, "item", fmt.Sprintf("%s: items must be 1 to %d characters, separated by commas", name, max))
+			return nil
+		}
+	}
+	return items
+}
+
+// NewRequest is POST requests, parsed.
+type NewRequest struct {
+	APIKey         string
+	JurisdictionID string
+	ServiceCode    string
+	Lat, Long      *float64
+	AddressString  string
+	AddressID      string
+	Email          string
+	DeviceID       string
+	AccountID      string
+	FirstName      string
+	LastName       string
+	Phone          string
+	Description    string
+	MediaURLs      []string
+	Attributes     map[string]string
+}
+
+// ParseNewRequest reads the parameters of POST requests; a *redgrid.Error of KindInvalid names
+// each broken rule. The API key is read, not checked.
+func ParseNewRequest(v url.Values) (NewRequest, error) {
+	p := newParams(v)
+	in := NewRequest{
+		APIKey:         p.text("api_key", MaxShort, false),
+		JurisdictionID: p.text("jurisdiction_id", MaxShort, false),
+		ServiceCode:    p.required("service_code", MaxShort),
+		Lat:            p.float("lat", -90, 90),
+		AddressString:  p.text("address_string", redgrid.MaxCaseAddress, false),
+		AddressID:      p.text("address_id", MaxShort, false),
+		Email:          p.text("email", 254, false),
+		DeviceID:       p.text("device_id", MaxShort, false),
+		AccountID:      p.text("account_id", MaxShort, false),
+		FirstName:      p.text("first_name", 50, false),
+		LastName:       p.text("last_name", 50, false),
+		Phone:          p.text("phone", 30, false),
+		Description:    p.text("description", redgrid.MaxCaseDescription, true),
+		Attributes:     map[string]string{},
+	}
+	lon := "long"
+	if p.missing("long") && !p.missing("lon") {
+		lon = "lon" // some clients write lon
+	}
+	in.Long = p.float(lon, -180, 180)
+	for _, name := range []string{"lat", lon} {
+		if p.missing(name) {
+			p.val.Add(name, "required", name+": required (redgrid places every request in its grid by lat and long; an address alone cannot be located)")
+		}
+	}
+	if p.missing("description") {
+		p.val.Add("description", "required", "description: required")
+	}
+	if urls := v["media_url"]; len(urls) > MaxMediaURLs {
+		p.val.Add("media_url", "max_items", fmt.Sprintf("media_url: at most %d", MaxMediaURLs))
+	} else {
+		for _, u := range urls {
+			if s := p.check("media_url", u, MaxText, false); s != "" {
+				in.MediaURLs = append(in.MediaURLs, s)
+			}
+		}
+	}
+	n := 0
+	for k, vs := range v {
+		code, ok := strings.CutPrefix(k, "attribute[")
+		if !ok {
+			continue
+		}
+		n++
+		code, ok = strings.CutSuffix(code, "]")
+		if !ok || code == "" || len(code) > 64 {
+			p.val.Add(k, "attribute", "attribute parameters are written attribute[CODE] with a code of 1 to 64 characters")
+			continue
+		}
+		if len(vs) > 1 {
+			// A multivaluelist attribute: its values joined.
+			in.Attributes[code] = p.check(k, strings.Join(vs, ","), MaxText, false)
+			continue
+		}
+		in.Attributes[code] = p.check(k, vs[0], MaxText, false)
+	}
+	if n > MaxAttributes {
+		p.val.Add("attribute", "max_items", fmt.Sprintf("at most %d attribute parameters", MaxAttributes))
+	}
+	return in, p.val.Err()
+}
+
+// NewUpdate is POST servicerequestupdates (FixMyStreet), parsed.
+type NewUpdate struct {
+	APIKey           string
+	JurisdictionID   string
+	ServiceRequestID string
+	// UpdateID is the client's own id of the update; a retry with the same id records nothing new.
+	UpdateID    string
+	UpdatedAt   *time.Time
+	Status      string
+	Description string
+	MediaURL    string
+	Email       string
+	FirstName   string
+	LastName    string
+	Phone       string
+}
+
+// ParseNewUpdate reads the parameters of POST servicerequestupdates.
+func ParseNewUpdate(v url.Values) (NewUpdate, error) {
+	p := newParams(v)
+	in := NewUpdate{
+		APIKey:           p.text("api_key", MaxShort, false),
+		JurisdictionID:   p.text("jurisdiction_id", MaxShort, false),
+		ServiceRequestID: p.required("service_request_id", 40),
+		UpdateID:         p.text("update_id", 64, false),
+		UpdatedAt:        p.time("updated_datetime"),
+		Status:           strings.ToUpper(p.text("status", 40, false)),
+		Description:      p.text("description", redgrid.MaxCaseDescription, true),
+		MediaURL:         p.text("media_url", MaxText, false),
+		Email:            p.text("email", 254, false),
+		FirstName:        p.text("first_name", 50, false),
+		LastName:         p.text("last_name", 50, false),
+		Phone:            p.text("phone", 30, false),
+	}
+	if p.missing("description") {
+		p.val.Add("description", "required", "description: required")
+	}
+	if in.Status != "" && !ClientStatuses[in.Status] {
+		p.val.Add("status", "enum", "status: must be OPEN, CLOSED or one of FixMyStreet's extended statuses")
+	}
+	return in, p.val.Err()
+}
+
+// Query is GET requests, parsed.
+type Query struct {
+	JurisdictionID    string
+	ServiceRequestIDs []string
+	ServiceCodes      []string
+	Statuses          []string // open, closed
+	Start, End        *time.Time
+}
+
+// ParseQuery reads the parameters of GET requests.
+func ParseQuery(v url.Values) (Query, error) {
+	p := newParams(v)
+	q := Query{
+		JurisdictionID:    p.text("jurisdiction_id", MaxShort, false),
+		ServiceRequestIDs: p.list("service_request_id", 40),
+		ServiceCodes:      p.list("service_code", 16),
+		Statuses:          p.list("status", 6),
+		Start:             p.time("start_date"),
+		End:               p.time("end_date"),
+	}
+	for _, s := range q.Statuses {
+		if s != "open" && s != "closed" {
+			p.val.Add("status", "enum", "status: a comma-separated list of open and closed")
+			break
+		}
+	}
+	if q.Start != nil && q.End != nil && q.End.Before(*q.Start) {
+		p.val.Add("end_date", "after_start", "end_date: must not be before start_date")
+	}
+	return q, p.val.Err()
+}
+
+// UpdatesQuery is GET servicerequestupdates, parsed.
+type UpdatesQuery struct {
+	JurisdictionID string
+	Start, End     *time.Time
+}
+
+// ParseUpdatesQuery reads the parameters of GET servicerequestupdates (api_key, sent by
+// FixMyStreet, is ignored: the updates are public).
+func ParseUpdatesQuery(v url.Values) (UpdatesQuery, error) {
+	p := newParams(v)
+	q := UpdatesQuery{JurisdictionID: p.text("jurisdiction_id", MaxShort, false), Start: p.time("start_date"), End: p.time("end_date")}
+	if q.Start != nil && q.End != nil && q.End.Before(*q.Start) {
+		p.val.Add("end_date", "after_start", "end_date: must not be before start_date")
+	}
+	return q, p.val.Err()
+}
+
+// ParseRequestID reads a service_request_id: a case number, the day the case was received
+// (YYYYMMDD, China Standard Time) followed by its id in at least six digits. It returns the id;
+// the caller checks that the case's number is exactly s.
+func ParseRequestID(s string) (int64, bool) {
+	if len(s) < 14 || len(s) > 27 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(s[8:], 10, 64)
+	return id, err == nil && id > 0
+}
