@@ -535,6 +535,10 @@ type CaseFilter struct {
 	Q       string // number or words of the description/address
 	Overdue bool
 	Level   *redgrid.Level
+	// Category: a minor category's 4-digit code, or a major one's 2 digits (its minor categories).
+	Category string
+	// Stages: the stages whose deadline runs (register, accept, handle, verify, rate).
+	Stages []string
 	// Mine: cases this user reported.
 	ReporterID int64
 	// Order: "due" (time left, most urgent first: the dispatch board) or "new" (newest first).
@@ -586,6 +590,16 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 	if f.Level != nil {
 		where = append(where, "c.level = ?")
 		args = append(args, int(*f.Level))
+	}
+	if f.Category != "" {
+		where = append(where, "c.category_id IN (SELECT id FROM case_categories WHERE code = ? OR parent_code = ?)")
+		args = append(args, f.Category, f.Category)
+	}
+	if len(f.Stages) > 0 {
+		where = append(where, "c.stage IN (?"+strings.Repeat(", ?", len(f.Stages)-1)+")")
+		for _, st := range f.Stages {
+			args = append(args, st)
+		}
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		if len(q) == 14 && allDigits(q) {
