@@ -86,6 +86,9 @@ export const FIELD_RULES = [
   'other',
   'same_community',
   'media_type',
+  // photos (internal/photo): field `file`
+  'corrupt',
+  'dimensions',
   // reading an imported file (geo/geoio): the file as a whole
   'read',
   'geojson',
@@ -180,6 +183,24 @@ export const FIELD_LABEL_KEYS: Record<string, string> = {
   source: 'problems.fields.source',
   geometry: 'problems.fields.geometry',
   parent_code: 'problems.fields.parentNode',
+  // cases
+  category: 'cases.fields.category',
+  description: 'cases.fields.description',
+  address: 'cases.fields.address',
+  photos: 'cases.fields.photos',
+  file: 'problems.fields.file',
+  reason: 'cases.form.reason',
+  explanation: 'cases.form.explanation',
+  extend: 'cases.form.extend',
+  lead_department_id: 'cases.form.lead',
+  co_department_ids: 'cases.form.co',
+  rating: 'cases.form.rating',
+  into: 'cases.form.into',
+  reporter_phone: 'report.phone',
+  reporter_name: 'report.name',
+  follow_token: 'problems.fields.followToken',
+  state: 'cases.fields.state',
+  stage: 'cases.fields.stage',
 }
 
 /** Labels on the party organisation forms, where parent_id and node_id mean something else. */
@@ -244,6 +265,8 @@ const SPECIFIC: Record<string, string> = {
   'username:pattern': 'problems.specific.usernamePattern',
   'Content-Type:json': 'problems.specific.contentTypeJson',
   'body:required': 'problems.specific.bodyRequired',
+  'file:too_large': 'problems.specific.photoTooLarge',
+  'file:format': 'problems.specific.photoFormat',
 }
 
 type Detail = { re: RegExp; key: string; named: (m: RegExpExecArray, t: T) => Record<string, unknown> }
