@@ -282,7 +282,8 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 		return err
 	}
 	go at.Run(ctx)
-	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr}, nil, web.Handler(), nil)
+	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
+		PhotoDir: filepath.Join(c.data, "photos")}, nil, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err

@@ -17,7 +17,13 @@ import (
 // department (园林局) serving Street1 for co-handling.
 func caseEnv(t *testing.T, e redgridtest.Engine) (*env, redgrid.Org) {
 	t.Helper()
-	ev := newEnv(t, e, api.Config{})
+	return caseEnvWith(t, e, api.Config{})
+}
+
+// caseEnvWith is caseEnv with a server configuration.
+func caseEnvWith(t *testing.T, e redgridtest.Engine, cfg api.Config) (*env, redgrid.Org) {
+	t.Helper()
+	ev := newEnv(t, e, cfg)
 	res, body := ev.do("admin", "POST", "/api/v1/grids/import", ev.mapFile(t), nil)
 	if res.StatusCode != 200 {
 		t.Fatalf("import map: %d %s", res.StatusCode, body)

@@ -28,20 +28,35 @@ func (s *Server) decode(r *http.Request, dst any) error {
 // decodeCreate decodes like decode and, when the request carries an Idempotency-Key, returns a
 // context that makes the store record the key with the created resource.
 func (s *Server) decodeCreate(r *http.Request, dst any) (context.Context, error) {
-	key := r.Header.Get("Idempotency-Key")
-	if key != "" && (len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e })) {
-		return nil, redgrid.Invalid("Idempotency-Key", "format", "Idempotency-Key must be 1-255 visible ASCII characters")
+	if err := checkIdempotencyKey(r); err != nil {
+		return nil, err
 	}
 	body, err := s.decodeBody(r, dst)
 	if err != nil {
 		return nil, err
 	}
+	return withIdempotency(r, body), nil
+}
+
+// checkIdempotencyKey refuses a malformed Idempotency-Key header.
+func checkIdempotencyKey(r *http.Request) error {
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" && (len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e })) {
+		return redgrid.Invalid("Idempotency-Key", "format", "Idempotency-Key must be 1-255 visible ASCII characters")
+	}
+	return nil
+}
+
+// withIdempotency returns the request's context carrying its Idempotency-Key (checked by
+// checkIdempotencyKey), with the hash of what makes the request what it is (the body, or the
+// uploaded file): a retry must hash the same, a different request reusing the key does not.
+func withIdempotency(r *http.Request, request []byte) context.Context {
 	ctx := r.Context()
-	if key != "" {
-		h := sha256.Sum256(body)
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		h := sha256.Sum256(request)
 		ctx = redgrid.WithIdempotency(ctx, redgrid.Idempotency{Key: key, Route: r.Method + " " + r.URL.Path, RequestHash: hex.EncodeToString(h[:])})
 	}
-	return ctx, nil
+	return ctx
 }
 
 func (s *Server) decodeBody(r *http.Request, dst any) ([]byte, error) {

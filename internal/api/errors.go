@@ -60,6 +60,8 @@ var kindStatus = map[redgrid.Kind]int{
 const (
 	kindUnsupportedMedia redgrid.Kind = "unsupported_media_type"
 	kindMethodNotAllowed redgrid.Kind = "method_not_allowed"
+	// kindUnavailable: a part of the server is not configured (photo storage without a directory).
+	kindUnavailable redgrid.Kind = "unavailable"
 )
 
 func statusOf(k redgrid.Kind) int {
@@ -68,6 +70,8 @@ func statusOf(k redgrid.Kind) int {
 		return http.StatusUnsupportedMediaType
 	case kindMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case kindUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	if s, ok := kindStatus[k]; ok {
 		return s

@@ -23,7 +23,7 @@ func FuzzHTTP(f *testing.F) {
 	tr := redgridtest.BuildTree(f, s)
 	hash, _ := auth.Hash("demo1234", auth.TestParams)
 	u := redgridtest.AddUser(f, s, "admin", hash, redgrid.RoleDistrictAdmin, tr.District.ID, 0)
-	srv := New(s, nil, Config{Argon: auth.TestParams}, nil, nil, nil)
+	srv := New(s, nil, Config{Argon: auth.TestParams, PhotoDir: f.TempDir()}, nil, nil, nil)
 	token := auth.NewToken()
 	if err := s.CreateSession(f.Context(), auth.TokenHash(token), sqlstore.Session{UserID: u.ID, CSRFToken: "x", ExpiresAt: redgridtest.NewClock().Now().AddDate(10, 0, 0)}, ""); err != nil {
 		f.Fatal(err)
@@ -67,6 +67,12 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/stats/cases", "node=1&from=2026-02-30&to=2026-01-01", ""},
 		{"PUT /api/v1/case-categories", "", `{"categories":[{"code":"0199","parent_code":"01","name":"x","kind":"event","matter":"public","register_limit":"0h","accept_limit":"1h","handle_limit":"1d"}]}`},
 		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa", "", ""},
+		{"POST /api/v1/photos", "", "--fuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n\xff\xd8\xff\xe1\x00\x08Exif\x00\x00\xff\xd9\r\n--fuzz--\r\n"},
+		{"POST /api/v1/photos", "", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x00\x00\x00\x00"},
+		{"POST /api/v1/public/photos", "", "\xff\xd8\xff\xdb\x00\x02\xff\xd9"},
+		{"POST /api/v1/public/photos", "", "--fuzz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--fuzz"},
+		{"GET /api/v1/photos/0123456789abcdef0123456789abcdef/thumb", "", ""},
+		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa/photos/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
 	}
@@ -80,7 +86,7 @@ func FuzzHTTP(f *testing.F) {
 		req.URL = u
 		req.RequestURI = u.RequestURI()
 		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", fuzzContentType(body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -90,4 +96,20 @@ func FuzzHTTP(f *testing.F) {
 			t.Fatalf("%s %s = %d without a problem document", method, path, rec.Code)
 		}
 	})
+}
+
+// fuzzContentType picks the media type a client would send with body: a multipart form (boundary
+// "fuzz"), an image by its magic bytes, else JSON.
+func fuzzContentType(body string) string {
+	switch {
+	case strings.HasPrefix(body, "--fuzz"):
+		return "multipart/form-data; boundary=fuzz"
+	case strings.HasPrefix(body, "\xff\xd8"):
+		return "image/jpeg"
+	case strings.HasPrefix(body, "\x89PNG"):
+		return "image/png"
+	case strings.HasPrefix(body, "RIFF"):
+		return "image/webp"
+	}
+	return "application/json"
 }

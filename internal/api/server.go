@@ -57,6 +57,8 @@ type Config struct {
 	DuplicateWindow time.Duration
 	// BasicWeight is the weight of 基本满意 in 满意率 (default 0.9).
 	BasicWeight float64
+	// PhotoDir is where case photos are stored (<data>/photos); empty refuses uploads with 503.
+	PhotoDir string
 }
 
 func (c *Config) defaults() {

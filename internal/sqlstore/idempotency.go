@@ -48,18 +48,25 @@ func isUniqueErr(err error) bool {
 }
 
 func (s *Store) lookupIdem(ctx context.Context, userID int64, idem redgrid.Idempotency, resource string) (int64, bool, error) {
-	var route, hash, res string
+	id, _, ok, err := s.lookupIdemKey(ctx, userID, idem, resource)
+	return id, ok, err
+}
+
+// lookupIdemKey finds a recorded Idempotency-Key: the resource's numeric id, or its text id
+// (resource_key) for resources with text ids such as photos.
+func (s *Store) lookupIdemKey(ctx context.Context, userID int64, idem redgrid.Idempotency, resource string) (int64, string, bool, error) {
+	var route, hash, res, key string
 	var id int64
-	err := s.queryRow(ctx, "SELECT route, request_hash, resource, resource_id FROM idempotency_keys WHERE user_id = ? AND idem_key = ?", userID, idem.Key).
-		Scan(&route, &hash, &res, &id)
+	err := s.queryRow(ctx, "SELECT route, request_hash, resource, resource_id, resource_key FROM idempotency_keys WHERE user_id = ? AND idem_key = ?", userID, idem.Key).
+		Scan(&route, &hash, &res, &id, &key)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+		return 0, "", false, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return 0, "", false, err
 	}
 	if route != idem.Route || hash != idem.RequestHash || res != resource {
-		return 0, false, &redgrid.Error{Kind: redgrid.KindUnprocessable, Message: "Idempotency-Key was already used for a different request"}
+		return 0, "", false, &redgrid.Error{Kind: redgrid.KindUnprocessable, Message: "Idempotency-Key was already used for a different request"}
 	}
-	return id, true, nil
+	return id, key, true, nil
 }

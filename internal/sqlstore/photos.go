@@ -1,0 +1,91 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redgrid/redgrid"
+)
+
+// Photo is the row of an uploaded photo; the files live under the data directory (photo.Files).
+type Photo struct {
+	ID     string
+	Format string
+	Width  int
+	Height int
+	Bytes  int
+	SHA256 string
+	// Uploader names who uploaded it ("user:<id>" or "public"); UploaderID is the user, nil for a
+	// resident's upload from the public page.
+	Uploader   string
+	UploaderID *int64
+	CaseID     *int64
+	CreatedAt  time.Time
+}
+
+// CreatePhoto records an uploaded photo with its audit line. writeFiles stores the photo's files
+// and runs first, so the row never points at a missing file. With an Idempotency-Key in ctx a
+// retry gets the first photo back (replayed) and neither writes files nor records anything; a
+// key reused for another request is KindUnprocessable.
+func (s *Store) CreatePhoto(ctx context.Context, p Photo, writeFiles func() error) (Photo, bool, error) {
+	idem, hasKey := redgrid.IdempotencyFrom(ctx)
+	actor := redgrid.ActorFrom(ctx)
+	lookup := func() (Photo, bool, error) {
+		_, key, ok, err := s.lookupIdemKey(ctx, actor.UserID, idem, "photo")
+		if err != nil || !ok {
+			return Photo{}, false, err
+		}
+		ph, err := s.Photo(ctx, key)
+		return ph, err == nil, err
+	}
+	if hasKey {
+		if ph, ok, err := lookup(); err != nil || ok {
+			return ph, ok, err
+		}
+	}
+	if err := writeFiles(); err != nil {
+		return Photo{}, false, err
+	}
+	p.CreatedAt = s.now().UTC()
+	err := s.write(ctx, func(t *tx) error {
+		if _, err := t.exec("INSERT INTO photos (id, format, width, height, bytes, sha256, uploader, uploader_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			p.ID, p.Format, p.Width, p.Height, p.Bytes, p.SHA256, p.Uploader, p.UploaderID, p.CreatedAt); err != nil {
+			return err
+		}
+		if err := t.audit("photo.upload", "photo/"+p.ID, map[string]any{"format": p.Format, "bytes": p.Bytes, "width": p.Width, "height": p.Height}); err != nil {
+			return err
+		}
+		if hasKey {
+			_, err := t.exec("INSERT INTO idempotency_keys (user_id, idem_key, route, request_hash, resource, resource_id, resource_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				actor.UserID, idem.Key, idem.Route, idem.RequestHash, "photo", 0, p.ID, p.CreatedAt)
+			return err
+		}
+		return nil
+	})
+	if err != nil && hasKey && isUniqueErr(err) {
+		// A concurrent request with the same key committed first: answer as it did.
+		if ph, ok, lerr := lookup(); lerr == nil && ok {
+			return ph, true, nil
+		}
+	}
+	return p, false, err
+}
+
+// Photo returns one photo's row; KindNotFound when there is none.
+func (s *Store) Photo(ctx context.Context, id string) (Photo, error) {
+	var p Photo
+	var created timeCol
+	err := s.queryRow(ctx, "SELECT id, format, width, height, bytes, sha256, uploader, uploader_id, case_id, created_at FROM photos WHERE id = ?", id).
+		Scan(&p.ID, &p.Format, &p.Width, &p.Height, &p.Bytes, &p.SHA256, &p.Uploader, &p.UploaderID, &p.CaseID, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Photo{}, redgrid.Errorf(redgrid.KindNotFound, "no photo %s", id)
+	}
+	if err != nil {
+		return Photo{}, fmt.Errorf("photo: %w", err)
+	}
+	p.CreatedAt = created.t
+	return p, nil
+}
