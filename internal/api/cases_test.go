@@ -425,7 +425,7 @@ func TestCaseDeadlines(t *testing.T) {
 // by the stage whose deadline runs; bad values are refused.
 func TestCaseListFilters(t *testing.T) {
 	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
-		ev, _ := caseEnv(t, e)
+		ev, dept2 := caseEnv(t, e)
 		lng, lat := inCell(0, 0)
 		st, manhole, b := ev.report("community1", reportBody(lng, lat, "1001", "井盖丢失"), nil)
 		if st != 201 {
@@ -450,6 +450,26 @@ func TestCaseListFilters(t *testing.T) {
 			if res.StatusCode != 200 || len(lst.Items) != tc.want {
 				t.Errorf("%s: %d, %d cases, want %d: %s", tc.query, res.StatusCode, len(lst.Items), tc.want, b)
 			}
+		}
+		// The list carries each case's departments with their own deadlines (the department inbox).
+		if st, _, b := ev.act("community1", manhole.ID, fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, dept2.ID)); st != 200 {
+			t.Fatalf("dispatch: %d %s", st, b)
+		}
+		res, b := ev.do("community1", "GET", "/api/v1/cases?stage=accept", "", nil)
+		var lst struct {
+			Items []struct {
+				ID          int64
+				Departments []struct {
+					OrgID     int64      `json:"org_id"`
+					Role      string     `json:"role"`
+					AcceptDue *time.Time `json:"accept_due"`
+				}
+			}
+		}
+		json.Unmarshal(b, &lst)
+		if res.StatusCode != 200 || len(lst.Items) != 1 || len(lst.Items[0].Departments) != 1 || lst.Items[0].Departments[0].OrgID != dept2.ID ||
+			lst.Items[0].Departments[0].Role != "lead" || lst.Items[0].Departments[0].AcceptDue == nil {
+			t.Fatalf("list with departments: %d %s", res.StatusCode, b)
 		}
 		for _, q := range []string{"stage=closed", "category=1", "category=abcd"} {
 			res, b := ev.do("community1", "GET", "/api/v1/cases?"+q, "", nil)

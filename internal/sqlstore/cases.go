@@ -477,25 +477,46 @@ func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
 }
 
 func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid.CaseDepartment, error) {
-	q := `SELECT co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
-		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id = ? ORDER BY co.role DESC, co.org_id`
+	m, err := s.departmentsOf(ctx, t, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if d := m[id]; d != nil {
+		return d, nil
+	}
+	return []redgrid.CaseDepartment{}, nil
+}
+
+// departmentsOf returns the departments on each of the cases, in one query (a list page shows
+// each department's own deadlines).
+func (s *Store) departmentsOf(ctx context.Context, t *tx, ids []int64) (map[int64][]redgrid.CaseDepartment, error) {
+	out := map[int64][]redgrid.CaseDepartment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := `SELECT co.case_id, co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
+		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) ORDER BY co.case_id, co.role DESC, co.org_id`
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
 	var rows *sql.Rows
 	var err error
 	if t != nil {
-		rows, err = t.query(q, id)
+		rows, err = t.query(q, args...)
 	} else {
-		rows, err = s.query(ctx, q, id)
+		rows, err = s.query(ctx, q, args...)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []redgrid.CaseDepartment{}
 	for rows.Next() {
+		var caseID int64
 		var d redgrid.CaseDepartment
 		var disp timeCol
 		var ad, aa, hd, ha any
-		if err := rows.Scan(&d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
+		if err := rows.Scan(&caseID, &d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
 			return nil, err
 		}
 		d.DispatchedAt = disp.t
@@ -509,7 +530,7 @@ func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out[caseID] = append(out[caseID], d)
 	}
 	return out, rows.Err()
 }
@@ -643,10 +664,22 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 		return nil, err
 	}
 	rows.Close()
+	ids := make([]int64, len(crs))
+	for i := range crs {
+		ids[i] = crs[i].ID
+	}
+	depts, err := s.departmentsOf(ctx, nil, ids)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
 	out := make([]redgrid.Case, 0, len(crs))
 	for i := range crs {
 		if err := s.fillCategory(ctx, &crs[i]); err != nil {
 			return nil, err
+		}
+		crs[i].Departments = depts[crs[i].ID]
+		if crs[i].Departments == nil {
+			crs[i].Departments = []redgrid.CaseDepartment{}
 		}
 		out = append(out, crs[i].Case)
 	}
