@@ -24,6 +24,7 @@ export const PROBLEM_KINDS = [
   'internal',
   'unsupported_media_type',
   'method_not_allowed',
+  'unavailable',
 ] as const
 export type ProblemKind = (typeof PROBLEM_KINDS)[number]
 
@@ -89,6 +90,10 @@ export const FIELD_RULES = [
   // photos (internal/photo): field `file`
   'corrupt',
   'dimensions',
+  'image_format',
+  'image_upload',
+  'multipart',
+  'single',
   // reading an imported file (geo/geoio): the file as a whole
   'read',
   'geojson',
@@ -267,6 +272,8 @@ const SPECIFIC: Record<string, string> = {
   'body:required': 'problems.specific.bodyRequired',
   'file:too_large': 'problems.specific.photoTooLarge',
   'file:format': 'problems.specific.photoFormat',
+  'file:image_format': 'problems.specific.photoFormat',
+  'file:max_bytes': 'problems.specific.photoTooLarge',
 }
 
 type Detail = { re: RegExp; key: string; named: (m: RegExpExecArray, t: T) => Record<string, unknown> }

@@ -288,3 +288,13 @@ describe('retried reports', () => {
     expect(k.keyFor({ a: 2 })).toBe('k3')
   })
 })
+
+describe('photo refusals from the server', () => {
+  it('name the photo rule in Chinese', async () => {
+    const { fieldMessage } = await import('../src/problems')
+    const zh = { locale: 'zh-CN' }
+    expect(fieldMessage(t, { field: 'file', rule: 'image_format', message: 'the file is not a JPEG, PNG or WebP image' }, zh)).toBe('只能上传 JPEG、PNG 或 WebP 图片')
+    expect(fieldMessage(t, { field: 'file', rule: 'max_bytes', message: 'at most 10485760 bytes' }, zh)).toBe('照片不能超过 10 MB')
+    expect(fieldMessage(t, { field: 'file', rule: 'corrupt', message: 'the image cannot be read' }, zh)).toBe('图片已损坏，无法读取')
+  })
+})

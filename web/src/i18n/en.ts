@@ -81,6 +81,7 @@ const en: Messages = {
       internal: 'Internal server error; try again later',
       unsupported_media_type: 'Unsupported content type',
       method_not_allowed: 'This operation is not supported',
+      unavailable: 'This part of the server is not available (e.g. no photo storage configured)',
     },
     rules: {
       required: 'is required',
@@ -171,6 +172,10 @@ const en: Messages = {
       outside: 'lies outside the parent boundary',
       corrupt: 'the image is damaged and cannot be read',
       dimensions: 'the image has no size or too many pixels',
+      image_format: 'must be a JPEG, PNG or WebP image',
+      image_upload: 'must be multipart/form-data or a JPEG, PNG or WebP image',
+      multipart: 'the upload is malformed; choose the photo again',
+      single: 'one file per upload',
     },
     ruleDetails: {
       maxChars: 'at most {n} characters',

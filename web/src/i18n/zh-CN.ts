@@ -81,6 +81,7 @@ const zhCN = {
       internal: '服务器内部错误，请稍后重试',
       unsupported_media_type: '不支持的请求内容类型',
       method_not_allowed: '不支持该操作',
+      unavailable: '服务器暂未提供此功能（例如未配置照片存储）',
     },
     rules: {
       required: '不能为空',
@@ -171,6 +172,10 @@ const zhCN = {
       outside: '超出上级边界',
       corrupt: '图片已损坏，无法读取',
       dimensions: '图片尺寸无效或像素过多',
+      image_format: '只能上传 JPEG、PNG 或 WebP 图片',
+      image_upload: '须为 multipart/form-data 或 JPEG、PNG、WebP 图片',
+      multipart: '上传内容格式有误，请重新选择照片',
+      single: '每次只能上传一个文件',
     },
     ruleDetails: {
       maxChars: '最多 {n} 个字符',
