@@ -166,6 +166,12 @@ describe('which actions a user may take', () => {
     expect(availableActions(dept, kase({ state: 'dispatched', departments: [] }))).toEqual([])
     expect(availableActions(dept, kase({ state: 'registered', departments: [dispatched('lead', 'returned')] }))).toEqual([])
   })
+  it('keeps a grid role to its own grid', () => {
+    const gw = me({ role: 'grid_worker', node_id: 4 })
+    gw.roles[0].node_kind = 'grid'
+    expect(availableActions(gw, kase({ state: 'handled', grid_id: 4 }))).toEqual(['verify_pass', 'verify_fail'])
+    expect(availableActions(gw, kase({ state: 'handled', grid_id: 5 }))).toEqual([]) // reported next door: readable, not theirs
+  })
   it('lets grid workers verify and grid leaders escalate', () => {
     expect(availableActions(grid, kase({ state: 'handled' }))).toEqual(['verify_pass', 'verify_fail'])
     expect(availableActions(leader, kase({ state: 'handled' }))).toEqual(['verify_pass', 'verify_fail', 'escalate'])

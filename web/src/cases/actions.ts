@@ -104,7 +104,8 @@ function coAllows(deptState: string, a: CaseAction): boolean {
 
 /**
  * The actions `me` may take on the case now, in button order. Node roles are taken to cover the
- * case (the case was readable through them); department staff act only for a department on the case.
+ * case (the case was readable through them), except that a role held at a grid covers that grid
+ * only; department staff act only for a department on the case.
  */
 export function availableActions(me: Me | null, c: Case): CaseAction[] {
   if (!me || c.state === 'closed' || c.state === 'voided') return []
@@ -123,6 +124,8 @@ export function availableActions(me: Me | null, c: Case): CaseAction[] {
         continue // a resident rates through the follow link of the QR page
       } else if (g.node_id == null) {
         continue
+      } else if (g.node_kind === 'grid' && String(g.node_id) !== String(c.grid_id)) {
+        continue // a grid role covers its own grid only (a grid worker reads the cases they reported elsewhere)
       }
       if (stateAllows(c, a)) out.add(a)
     }
