@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -441,7 +442,11 @@ func init() {
 	}
 }
 
-// listCases: ?state=a,b&node=&q=&overdue=true&level=&order=due|new&mine=true&before=&limit=
+var caseStages = map[string]bool{sqlstore.StageRegister: true, sqlstore.StageAccept: true, sqlstore.StageHandle: true, sqlstore.StageVerify: true, sqlstore.StageRate: true}
+
+var categoryFilterRe = regexp.MustCompile(`^[0-9]{2}([0-9]{2})?$`)
+
+// listCases: ?state=a,b&stage=a,b&category=&node=&q=&overdue=true&level=&order=due|new&mine=true&before=&limit=
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
 	q := r.URL.Query()
 	var f sqlstore.CaseFilter
@@ -453,6 +458,17 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 			}
 			f.States = append(f.States, cs)
 		}
+	}
+	if st := q.Get("stage"); st != "" {
+		for _, x := range strings.Split(st, ",") {
+			if !caseStages[x] {
+				return redgrid.Invalid("stage", "enum", "stage must be a comma-separated list of register, accept, handle, verify, rate")
+			}
+			f.Stages = append(f.Stages, x)
+		}
+	}
+	if f.Category = q.Get("category"); f.Category != "" && !categoryFilterRe.MatchString(f.Category) {
+		return redgrid.Invalid("category", "format", "category must be a 2-digit major or 4-digit minor category code")
 	}
 	node, err := queryID(r, "node")
 	if err != nil {

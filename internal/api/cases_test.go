@@ -420,3 +420,62 @@ func TestCaseDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseListFilters: the dispatch board filters the list by category (minor or major code) and
+// by the stage whose deadline runs; bad values are refused.
+func TestCaseListFilters(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, dept2 := caseEnv(t, e)
+		lng, lat := inCell(0, 0)
+		st, manhole, b := ev.report("community1", reportBody(lng, lat, "1001", "井盖丢失"), nil)
+		if st != 201 {
+			t.Fatalf("report: %d %s", st, b)
+		}
+		if st, _, b := ev.report("community1", reportBody(lng, lat, "0101", "垃圾"), nil); st != 201 {
+			t.Fatalf("report: %d %s", st, b)
+		}
+		if st, _, b := ev.act("community1", manhole.ID, `{"action":"register"}`); st != 200 {
+			t.Fatalf("register: %d %s", st, b)
+		}
+		for _, tc := range []struct {
+			query string
+			want  int
+		}{
+			{"category=1001", 1}, {"category=10", 1}, {"category=01", 1}, {"category=0102", 0},
+			{"stage=register", 2}, {"stage=accept,handle", 0}, {"stage=register&category=1001", 1},
+		} {
+			res, b := ev.do("community1", "GET", "/api/v1/cases?"+tc.query, "", nil)
+			var lst struct{ Items []caseDoc }
+			json.Unmarshal(b, &lst)
+			if res.StatusCode != 200 || len(lst.Items) != tc.want {
+				t.Errorf("%s: %d, %d cases, want %d: %s", tc.query, res.StatusCode, len(lst.Items), tc.want, b)
+			}
+		}
+		// The list carries each case's departments with their own deadlines (the department inbox).
+		if st, _, b := ev.act("community1", manhole.ID, fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, dept2.ID)); st != 200 {
+			t.Fatalf("dispatch: %d %s", st, b)
+		}
+		res, b := ev.do("community1", "GET", "/api/v1/cases?stage=accept", "", nil)
+		var lst struct {
+			Items []struct {
+				ID          int64
+				Departments []struct {
+					OrgID     int64      `json:"org_id"`
+					Role      string     `json:"role"`
+					AcceptDue *time.Time `json:"accept_due"`
+				}
+			}
+		}
+		json.Unmarshal(b, &lst)
+		if res.StatusCode != 200 || len(lst.Items) != 1 || len(lst.Items[0].Departments) != 1 || lst.Items[0].Departments[0].OrgID != dept2.ID ||
+			lst.Items[0].Departments[0].Role != "lead" || lst.Items[0].Departments[0].AcceptDue == nil {
+			t.Fatalf("list with departments: %d %s", res.StatusCode, b)
+		}
+		for _, q := range []string{"stage=closed", "category=1", "category=abcd"} {
+			res, b := ev.do("community1", "GET", "/api/v1/cases?"+q, "", nil)
+			if res.StatusCode != 400 {
+				t.Errorf("%s: %d %s", q, res.StatusCode, b)
+			}
+		}
+	})
+}

@@ -589,6 +589,14 @@ type publicGrid struct {
 	Ancestors []redgrid.NodeRef `json:"ancestors"`
 	Staff     []publicStaff     `json:"staff"`
 	Branch    string            `json:"party_branch,omitempty"`
+	// Boundary is the grid's outline (a GeoJSON MultiPolygon, WGS-84), so the resident's report
+	// form can show where the grid is and take a tap on the map where the phone gives no position.
+	Boundary *publicBoundary `json:"boundary,omitempty"`
+}
+
+type publicBoundary struct {
+	Type        string           `json:"type"`
+	Coordinates [][][][2]float64 `json:"coordinates"`
 }
 
 type publicStaff struct {
@@ -623,7 +631,33 @@ func (s *Server) publicGrid(w http.ResponseWriter, r *http.Request) error {
 	if c.branch != nil {
 		out.Branch = c.branch.Name
 	}
+	bs, err := s.store.Boundaries(ctx, n.Path, redgrid.KindGrid)
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		if b.NodeID != n.ID {
+			continue
+		}
+		pb := &publicBoundary{Type: "MultiPolygon"}
+		for _, poly := range b.Shape {
+			rings := [][][2]float64{ringCoords(poly.Outer)}
+			for _, h := range poly.Holes {
+				rings = append(rings, ringCoords(h))
+			}
+			pb.Coordinates = append(pb.Coordinates, rings)
+		}
+		out.Boundary = pb
+	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+func ringCoords(r geo.Ring) [][2]float64 {
+	out := make([][2]float64, len(r))
+	for i, p := range r {
+		out[i] = [2]float64{p.Lng, p.Lat}
+	}
+	return out
 }
 
 // card is what a grid shows of itself: where it is, who serves it, which party branch leads it.

@@ -226,6 +226,15 @@ func TestGridMapAPI(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(string(body), tr.Grid1.Name) || strings.Contains(string(body), "username") {
 			t.Fatalf("public grid: %d %s", res.StatusCode, body)
 		}
+		var pg struct {
+			Boundary struct {
+				Type        string
+				Coordinates [][][][2]float64
+			}
+		}
+		if err := json.Unmarshal(body, &pg); err != nil || pg.Boundary.Type != "MultiPolygon" || len(pg.Boundary.Coordinates) == 0 || len(pg.Boundary.Coordinates[0][0]) < 4 {
+			t.Fatalf("public grid boundary: %s", body)
+		}
 		if res, _ := ev.do("", "GET", "/api/v1/public/grids/"+tr.Community1.Code, "", nil); res.StatusCode != 404 {
 			t.Fatalf("public grid of a community code: %d", res.StatusCode)
 		}

@@ -506,25 +506,46 @@ func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
 }
 
 func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid.CaseDepartment, error) {
-	q := `SELECT co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
-		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id = ? ORDER BY co.role DESC, co.org_id`
+	m, err := s.departmentsOf(ctx, t, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if d := m[id]; d != nil {
+		return d, nil
+	}
+	return []redgrid.CaseDepartment{}, nil
+}
+
+// departmentsOf returns the departments on each of the cases, in one query (a list page shows
+// each department's own deadlines).
+func (s *Store) departmentsOf(ctx context.Context, t *tx, ids []int64) (map[int64][]redgrid.CaseDepartment, error) {
+	out := map[int64][]redgrid.CaseDepartment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := `SELECT co.case_id, co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
+		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) ORDER BY co.case_id, co.role DESC, co.org_id`
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
 	var rows *sql.Rows
 	var err error
 	if t != nil {
-		rows, err = t.query(q, id)
+		rows, err = t.query(q, args...)
 	} else {
-		rows, err = s.query(ctx, q, id)
+		rows, err = s.query(ctx, q, args...)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []redgrid.CaseDepartment{}
 	for rows.Next() {
+		var caseID int64
 		var d redgrid.CaseDepartment
 		var disp timeCol
 		var ad, aa, hd, ha any
-		if err := rows.Scan(&d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
+		if err := rows.Scan(&caseID, &d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
 			return nil, err
 		}
 		d.DispatchedAt = disp.t
@@ -538,7 +559,7 @@ func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out[caseID] = append(out[caseID], d)
 	}
 	return out, rows.Err()
 }
@@ -564,6 +585,10 @@ type CaseFilter struct {
 	Q       string // number or words of the description/address
 	Overdue bool
 	Level   *redgrid.Level
+	// Category: a minor category's 4-digit code, or a major one's 2 digits (its minor categories).
+	Category string
+	// Stages: the stages whose deadline runs (register, accept, handle, verify, rate).
+	Stages []string
 	// Mine: cases this user reported.
 	ReporterID int64
 	// Order: "due" (time left, most urgent first: the dispatch board) or "new" (newest first).
@@ -619,6 +644,16 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 	if f.Level != nil {
 		where = append(where, "c.level = ?")
 		args = append(args, int(*f.Level))
+	}
+	if f.Category != "" {
+		where = append(where, "c.category_id IN (SELECT id FROM case_categories WHERE code = ? OR parent_code = ?)")
+		args = append(args, f.Category, f.Category)
+	}
+	if len(f.Stages) > 0 {
+		where = append(where, "c.stage IN (?"+strings.Repeat(", ?", len(f.Stages)-1)+")")
+		for _, st := range f.Stages {
+			args = append(args, st)
+		}
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		if len(q) == 14 && allDigits(q) {
@@ -694,10 +729,22 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 		return nil, err
 	}
 	rows.Close()
+	ids := make([]int64, len(crs))
+	for i := range crs {
+		ids[i] = crs[i].ID
+	}
+	depts, err := s.departmentsOf(ctx, nil, ids)
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
 	out := make([]redgrid.Case, 0, len(crs))
 	for i := range crs {
 		if err := s.fillCategory(ctx, &crs[i]); err != nil {
 			return nil, err
+		}
+		crs[i].Departments = depts[crs[i].ID]
+		if crs[i].Departments == nil {
+			crs[i].Departments = []redgrid.CaseDepartment{}
 		}
 		out = append(out, crs[i].Case)
 	}

@@ -48,3 +48,21 @@ export function coerceId(input: string | number, sample: unknown): string | numb
   if (typeof sample === 'number' && /^\d+$/.test(s)) return Number(s)
   return s
 }
+
+/**
+ * A time the Chinese way with a 24-hour clock: 2026年11月23日 14:05 (zh-CN) or 2026-11-23 14:05
+ * (en); `short` leaves out the year when it is the current one (11月24日 10:00).
+ */
+export function formatTime(v: string | null | undefined, locale = 'zh-CN', opts: { short?: boolean; now?: Date } = {}): string {
+  if (!v) return ''
+  const d = new Date(v)
+  if (Number.isNaN(d.getTime())) return v
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`
+  const sameYear = d.getFullYear() === (opts.now ?? new Date()).getFullYear()
+  if (locale.startsWith('en')) {
+    const md = `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+    return `${opts.short && sameYear ? md : `${d.getFullYear()}-${md}`} ${hm}`
+  }
+  const md = `${d.getMonth() + 1}月${d.getDate()}日`
+  return `${opts.short && sameYear ? md : `${d.getFullYear()}年${md}`} ${hm}`
+}

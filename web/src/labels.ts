@@ -1,5 +1,16 @@
 // Labels for the API's enumerations, looked up through vue-i18n.
-import { NODE_KINDS, ORG_KINDS, PARTY_KINDS, ROLES, CHANGE_KINDS } from './api/types'
+import {
+  CASE_ACTIONS,
+  CASE_STAGES,
+  CASE_STATES,
+  CHANGE_KINDS,
+  CHANNELS,
+  NODE_KINDS,
+  ORG_KINDS,
+  PARTY_KINDS,
+  RATINGS,
+  ROLES,
+} from './api/types'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -61,3 +72,56 @@ export function kindTagType(k: string): 'primary' | 'success' | 'warning' | 'dan
       return 'info'
   }
 }
+
+// --- cases
+const CASE_EXTRA_ACTIONS = ['report'] as const
+export const caseStateLabel = (t: T, s: string | null | undefined) => lookup(t, 'cases.states', CASE_STATES, s)
+export const caseActionLabel = (t: T, a: string | null | undefined) =>
+  lookup(t, 'cases.actions', [...CASE_ACTIONS, ...CASE_EXTRA_ACTIONS], a)
+export const stageLabel = (t: T, s: string | null | undefined) => lookup(t, 'cases.stages', CASE_STAGES, s)
+export const ratingLabel = (t: T, r: string | null | undefined) => lookup(t, 'cases.ratings', RATINGS, r)
+export const channelLabel = (t: T, c: string | null | undefined) => lookup(t, 'cases.channels', CHANNELS, c)
+export const matterLabel = (t: T, m: string | null | undefined) =>
+  lookup(t, 'cases.matters', ['public', 'community', 'private'], m)
+export const deptRoleLabel = (t: T, r: string | null | undefined) => lookup(t, 'cases.deptRoles', ['lead', 'co'], r)
+export const deptStateLabel = (t: T, s: string | null | undefined) =>
+  lookup(t, 'cases.deptStates', ['dispatched', 'accepted', 'handled', 'returned'], s)
+/** The rung of the escalation ladder (0 grid … 3 city). */
+export const levelLabel = (t: T, level: number | null | undefined) =>
+  level != null && level >= 0 && level <= 3 ? t(`cases.levels.l${level}`) : ''
+
+/** Tag colour of a case state (and red for overdue, whatever the state). */
+export function caseStateTagType(state: string, overdue = false): 'primary' | 'success' | 'warning' | 'danger' | 'info' {
+  if (overdue) return 'danger'
+  switch (state) {
+    case 'reported':
+    case 'registered':
+      return 'warning'
+    case 'dispatched':
+    case 'accepted':
+    case 'handled':
+    case 'verified':
+      return 'primary'
+    case 'suspended':
+      return 'info'
+    case 'closed':
+      return 'success'
+    default:
+      return 'info'
+  }
+}
+
+/** Marker colours on the case maps, by state; overdue cases are red. */
+export const CASE_COLOURS: Record<string, string> = {
+  overdue: '#d0021b',
+  reported: '#e6a23c',
+  registered: '#e6a23c',
+  dispatched: '#2f6fbf',
+  accepted: '#2f6fbf',
+  handled: '#8e44ad',
+  verified: '#8e44ad',
+  suspended: '#909399',
+  closed: '#3aa55b',
+  voided: '#c0c4cc',
+}
+export const caseColour = (state: string, overdue: boolean) => (overdue ? CASE_COLOURS.overdue : CASE_COLOURS[state] ?? '#606266')

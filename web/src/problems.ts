@@ -24,6 +24,7 @@ export const PROBLEM_KINDS = [
   'internal',
   'unsupported_media_type',
   'method_not_allowed',
+  'unavailable',
 ] as const
 export type ProblemKind = (typeof PROBLEM_KINDS)[number]
 
@@ -90,6 +91,13 @@ export const FIELD_RULES = [
   'on_agenda',
   'meeting_level',
   'media_type',
+  // photos (internal/photo): field `file`
+  'corrupt',
+  'dimensions',
+  'image_format',
+  'image_upload',
+  'multipart',
+  'single',
   // reading an imported file (geo/geoio): the file as a whole
   'read',
   'geojson',
@@ -184,6 +192,24 @@ export const FIELD_LABEL_KEYS: Record<string, string> = {
   source: 'problems.fields.source',
   geometry: 'problems.fields.geometry',
   parent_code: 'problems.fields.parentNode',
+  // cases
+  category: 'cases.fields.category',
+  description: 'cases.fields.description',
+  address: 'cases.fields.address',
+  photos: 'cases.fields.photos',
+  file: 'problems.fields.file',
+  reason: 'cases.form.reason',
+  explanation: 'cases.form.explanation',
+  extend: 'cases.form.extend',
+  lead_department_id: 'cases.form.lead',
+  co_department_ids: 'cases.form.co',
+  rating: 'cases.form.rating',
+  into: 'cases.form.into',
+  reporter_phone: 'report.phone',
+  reporter_name: 'report.name',
+  follow_token: 'problems.fields.followToken',
+  state: 'cases.fields.state',
+  stage: 'cases.fields.stage',
 }
 
 /** Labels on the party organisation forms, where parent_id and node_id mean something else. */
@@ -248,6 +274,10 @@ const SPECIFIC: Record<string, string> = {
   'username:pattern': 'problems.specific.usernamePattern',
   'Content-Type:json': 'problems.specific.contentTypeJson',
   'body:required': 'problems.specific.bodyRequired',
+  'file:too_large': 'problems.specific.photoTooLarge',
+  'file:format': 'problems.specific.photoFormat',
+  'file:image_format': 'problems.specific.photoFormat',
+  'file:max_bytes': 'problems.specific.photoTooLarge',
 }
 
 type Detail = { re: RegExp; key: string; named: (m: RegExpExecArray, t: T) => Record<string, unknown> }

@@ -14,6 +14,24 @@ const routes: RouteRecordRaw[] = [
     props: true,
     meta: { public: true },
   },
+  // a resident follows and rates their report (the link the report form gave them): no login
+  {
+    path: '/r/case/:token',
+    name: 'public-case',
+    component: () => import('./views/PublicCaseView.vue'),
+    props: true,
+    meta: { public: true },
+  },
+  // the grid worker's phone pages (login required)
+  {
+    path: '/m',
+    component: () => import('./layouts/MobileLayout.vue'),
+    children: [
+      { path: '', name: 'mobile-home', component: () => import('./views/mobile/MobileHomeView.vue') },
+      { path: 'report', name: 'mobile-report', component: () => import('./views/mobile/MobileReportView.vue') },
+      { path: 'cases/:id', name: 'mobile-case', component: () => import('./views/mobile/MobileCaseView.vue'), props: true },
+    ],
+  },
   {
     path: '/',
     component: () => import('./layouts/MainLayout.vue'),
@@ -26,6 +44,10 @@ const routes: RouteRecordRaw[] = [
         component: () => import('./views/PartyOrgView.vue'),
         props: true,
       },
+      { path: 'cases/board', name: 'dispatch-board', component: () => import('./views/cases/DispatchBoardView.vue') },
+      { path: 'cases/inbox', name: 'dept-inbox', component: () => import('./views/cases/InboxView.vue') },
+      { path: 'cases/stats', name: 'case-stats', component: () => import('./views/cases/CaseStatsView.vue') },
+      { path: 'cases/:id', name: 'case', component: () => import('./views/cases/CaseView.vue'), props: true },
       { path: 'map', name: 'map', component: () => import('./views/MapView.vue') },
       { path: 'map/import', name: 'map-import', component: () => import('./views/MapImportView.vue') },
       { path: 'orgs', name: 'orgs', component: () => import('./views/OrgListView.vue') },

@@ -51,6 +51,7 @@ describe('i18n messages', () => {
           const out = g.t(k, {
             ...{ date: '2025-01-31', seconds: 30, name: 'N', role: 'R', place: 'P' },
             ...{ field: 'F', message: 'M', list: 'L', n: 2, count: 3, id: 'I', min: 1, max: 9, code: 'C', kind: 'K', parent: 'P', node: 'N' },
+            ...{ d: 1, h: 2, m: 3, time: 'T', lng: 110.1, lat: 32.2, size: '11 MB', action: 'A', number: 'No', state: 'S' },
           })
           expect(out, `${loc}:${k}`).not.toBe(k)
           expect(out, `${loc}:${k}`).not.toMatch(/\{\w+\}/)

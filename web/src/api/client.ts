@@ -122,6 +122,8 @@ export interface RequestOptions {
   noAuthRedirect?: boolean
   /** a body sent as it is (an uploaded file) with its Content-Type, instead of JSON `body` */
   raw?: { body: Blob | ArrayBuffer | string; type: string }
+  /** a multipart/form-data body (an uploaded photo); the browser sets the Content-Type and boundary */
+  form?: FormData
 }
 
 export interface ApiResponse<T> {
@@ -177,8 +179,10 @@ export class ApiClient {
       Accept: 'application/json, application/problem+json',
       ...(opts.headers ?? {}),
     }
-    let body: Blob | ArrayBuffer | string | undefined
-    if (opts.raw) {
+    let body: Blob | ArrayBuffer | string | FormData | undefined
+    if (opts.form) {
+      body = opts.form
+    } else if (opts.raw) {
       headers['Content-Type'] = opts.raw.type
       body = opts.raw.body
     } else if (opts.body !== undefined) {

@@ -159,3 +159,81 @@ export const qrSheetUrl = (id: Id) => `/api/v1/nodes/${p(id)}/qr-sheet`
 /** GET /public/grids/{code}: no login; a 401 here must not send anyone to the login page. */
 export const getPublicGrid = (code: string) =>
   api.get<PublicGrid>(`/public/grids/${encodeURIComponent(code)}`, undefined, { noAuthRedirect: true })
+
+// --- cases (issue 5)
+import type {
+  Case,
+  CaseActionBody,
+  CaseCategory,
+  CaseCreated,
+  CaseFilter,
+  CaseStats,
+  Duplicate,
+  NewCase,
+  Photo,
+  PublicCase,
+  PublicNewCase,
+  Rating,
+} from './types'
+
+export const listCaseCategories = () =>
+  api.get<Items<CaseCategory>>('/case-categories').then((r) => r.items ?? [])
+/** The active categories a resident may choose from (no login). */
+export const listPublicCaseCategories = () =>
+  api.get<Items<CaseCategory>>('/public/case-categories', undefined, { noAuthRedirect: true }).then((r) => r.items ?? [])
+
+export function listCases(f: CaseFilter = {}): Promise<Case[]> {
+  return api
+    .get<Items<Case>>('/cases', {
+      state: f.state,
+      stage: f.stage,
+      category: f.category,
+      node: f.node as string | undefined,
+      q: f.q,
+      overdue: f.overdue ? 'true' : undefined,
+      level: f.level,
+      order: f.order,
+      mine: f.mine ? 'true' : undefined,
+      limit: f.limit,
+      before: f.before as string | undefined,
+    })
+    .then((r) => r.items ?? [])
+}
+export const getCase = (id: Id) => api.get<Case>(`/cases/${p(id)}`)
+/** One action on a case; `version` makes it conditional (a stale page gets 409). */
+export const actOnCase = (id: Id, body: CaseActionBody) =>
+  api.post<Case>(`/cases/${p(id)}/actions`, body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const caseDuplicates = (id: Id) =>
+  api.get<Items<Duplicate>>(`/cases/${p(id)}/duplicates`).then((r) => r.items ?? [])
+/** A case reported by staff or a grid worker; the key makes a retried tap create one case. */
+export const createCase = (body: NewCase, idempotencyKey: string) =>
+  api.post<CaseCreated>('/cases', body, { headers: { 'Idempotency-Key': idempotencyKey } })
+/** The departments serving a node (directly or through an ancestor): whom a case there may go to. */
+export const listDepartmentsServing = (node: Id) => listOrgs({ kind: 'department', node })
+export const getCaseStats = (node: Id, from?: string, to?: string) =>
+  api.get<CaseStats>('/stats/cases', { node: String(node), from, to })
+
+// the resident's pages (no login)
+/** A resident's report; the page's follow token makes a retry return the same case. */
+export const publicCreateCase = (body: PublicNewCase, idempotencyKey: string) =>
+  api.post<PublicCase>('/public/cases', body, { noAuthRedirect: true, headers: { 'Idempotency-Key': idempotencyKey } })
+export const getPublicCase = (token: string) =>
+  api.get<PublicCase>(`/public/cases/${encodeURIComponent(token)}`, undefined, { noAuthRedirect: true })
+export const ratePublicCase = (token: string, body: { rating: Rating; resolved?: boolean; comment?: string }) =>
+  api.post<PublicCase>(`/public/cases/${encodeURIComponent(token)}/rating`, body, { noAuthRedirect: true })
+
+// photos (JPEG, PNG, WebP; EXIF stripped by the server)
+/** Uploads one photo (multipart field `file`); logged in, or `public` from the resident's page. */
+export function uploadPhoto(file: Blob, fileName: string, opts: { public?: boolean } = {}): Promise<Photo> {
+  const form = new FormData()
+  form.append('file', file, fileName)
+  return api.post<Photo>(opts.public ? '/public/photos' : '/photos', undefined, {
+    form,
+    noAuthRedirect: !!opts.public,
+  })
+}
+export const photoUrl = (id: string) => `/api/v1/photos/${encodeURIComponent(id)}`
+export const photoThumbUrl = (id: string) => `/api/v1/photos/${encodeURIComponent(id)}/thumb`
+export const publicPhotoUrl = (token: string, id: string) =>
+  `/api/v1/public/cases/${encodeURIComponent(token)}/photos/${encodeURIComponent(id)}`
+export const publicPhotoThumbUrl = (token: string, id: string) => `${publicPhotoUrl(token, id)}/thumb`

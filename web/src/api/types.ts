@@ -347,7 +347,246 @@ export interface PublicGrid {
   ancestors: NodeRef[]
   staff: { display_name: string; role: Role | string }[]
   party_branch?: string
+  /** the grid's outline (WGS-84), when drawn: the report form's map */
+  boundary?: MultiPolygonGeometry
 }
 
 export const IMPORT_CRS = ['wgs84', 'gcj02', 'bd09'] as const
 export type ImportCrs = (typeof IMPORT_CRS)[number]
+
+// --- cases (docs/API.md "Cases"; issue 5)
+
+export const CASE_STATES = [
+  'reported',
+  'registered',
+  'dispatched',
+  'accepted',
+  'suspended',
+  'handled',
+  'verified',
+  'closed',
+  'voided',
+] as const
+export type CaseState = (typeof CASE_STATES)[number]
+
+export const CASE_ACTIONS = [
+  'register',
+  'void',
+  'dispatch',
+  'accept',
+  'return',
+  'feedback',
+  'verify_pass',
+  'verify_fail',
+  'rate',
+  'suspend',
+  'resume',
+  'request_extend',
+  'approve_extend',
+  'reject_extend',
+  'escalate',
+  'merge',
+] as const
+export type CaseAction = (typeof CASE_ACTIONS)[number]
+
+/** The stages whose deadline runs (register = 立案派遣, accept = 签收, handle = 处置). */
+export const CASE_STAGES = ['register', 'accept', 'handle', 'verify', 'rate'] as const
+export type CaseStage = (typeof CASE_STAGES)[number]
+
+export const RATINGS = ['satisfied', 'basically_satisfied', 'dissatisfied'] as const
+export type Rating = (typeof RATINGS)[number]
+
+export const CHANNELS = ['patrol', 'qr', 'phone', 'visit', 'open311'] as const
+
+export interface CaseCategory {
+  id: Id
+  code: string
+  name: string
+  parent_code?: string
+  kind: 'event' | 'component' | string
+  matter: 'public' | 'community' | 'private' | string
+  register_limit: string
+  accept_limit: string
+  handle_limit: string
+  department_id?: Id | null
+  pinyin?: string
+  initials?: string
+  active: boolean
+}
+
+export interface CaseDepartment {
+  org_id: Id
+  name: string
+  role: 'lead' | 'co' | string
+  state: 'dispatched' | 'accepted' | 'handled' | 'returned' | string
+  dispatched_at: string
+  accept_due: string | null
+  accepted_at: string | null
+  handle_due: string | null
+  handled_at: string | null
+}
+
+export interface CaseEvent {
+  id: Id
+  at: string
+  actor: string
+  actor_id: Id | null
+  action: string
+  from: string
+  to: string
+  reason: string
+  detail?: Record<string, unknown>
+}
+
+export interface Case {
+  id: Id
+  number: string
+  state: CaseState | string
+  category: string
+  category_name: string
+  kind: string
+  matter: string
+  grid_id: Id
+  grid_code: string
+  grid_name: string
+  lng: number
+  lat: number
+  address: string
+  description: string
+  channel: string
+  reporter_name: string
+  reporter_phone: string
+  masked: boolean
+  anonymous: boolean
+  departments: CaseDepartment[]
+  level: number
+  level_name: string
+  stage: CaseStage | '' | string
+  due_at: string | null
+  overdue: boolean
+  reopened: number
+  reworks: number
+  returns: number
+  extensions: number
+  extend_request?: string
+  rating?: Rating | string
+  resolved: boolean | null
+  merged_into: Id | null
+  photos: string[]
+  version: number
+  created_at: string
+  updated_at: string
+  closed_at: string | null
+  events?: CaseEvent[]
+}
+
+export interface Duplicate {
+  id: Id
+  number: string
+  state: CaseState | string
+  distance_m: number
+  created_at: string
+  summary: string
+}
+
+/** POST /cases: the new case and the open cases it may duplicate. */
+export interface CaseCreated extends Case {
+  duplicates: Duplicate[]
+}
+
+export interface NewCase {
+  category: string
+  lng: number
+  lat: number
+  crs?: string
+  description: string
+  address?: string
+  channel?: 'patrol' | 'phone' | 'visit'
+  reporter_name?: string
+  reporter_phone?: string
+  anonymous?: boolean
+  photos?: string[]
+}
+
+export interface PublicNewCase extends Omit<NewCase, 'channel'> {
+  follow_token: string
+}
+
+export interface CaseActionBody {
+  action: CaseAction
+  version?: number
+  reason?: string
+  lead_department_id?: Id
+  co_department_ids?: Id[]
+  rating?: Rating
+  resolved?: boolean
+  explanation?: string
+  extend?: string
+  into?: Id
+  photos?: string[]
+}
+
+/** GET /public/cases/{token}: what the resident sees of their case. */
+export interface PublicCase {
+  number: string
+  state: CaseState | string
+  category: string
+  category_name: string
+  grid_name: string
+  address: string
+  description: string
+  rating?: Rating | string
+  rateable: boolean
+  created_at: string
+  closed_at: string | null
+  timeline: { at: string; action: string; to: string }[]
+  follow_token?: string
+  departments: string[]
+  photos: string[]
+  level: string
+  explanation?: string
+}
+
+/** POST /photos, POST /public/photos: 201. */
+export interface Photo {
+  id: string
+  format: string
+  width: number
+  height: number
+  bytes: number
+  url: string
+  thumb_url: string
+}
+
+export interface CaseFigure {
+  key: string
+  label: string
+  value: number
+  numerator: number
+  denominator: number
+  formula: string
+  formula_en: string
+}
+
+export interface CaseStats {
+  node: NodeRef
+  from: string
+  to: string
+  counts: Record<string, number>
+  figures: CaseFigure[]
+  departments: { org_id: Id; name: string; counts: Record<string, number>; figures: CaseFigure[] }[]
+}
+
+export interface CaseFilter {
+  state?: string
+  stage?: string
+  category?: string
+  node?: Id
+  q?: string
+  overdue?: boolean
+  level?: number
+  order?: 'due' | 'new'
+  mine?: boolean
+  limit?: number
+  before?: Id
+}
