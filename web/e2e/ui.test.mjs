@@ -764,6 +764,9 @@ describe('redgrid web UI (browser)', { timeout: 480_000, skip: !BIN && 'REDGRID_
         last = now
         await sleep(100)
       }
+      // Other cases may sit at the same building (the demo district has its own): draw this
+      // marker on top, as a user would find it by zooming, so the click lands on it.
+      await p.locator(sel).evaluate((el) => el.parentNode.appendChild(el))
       const b = await p.locator(sel).boundingBox()
       await p.mouse.click(b.x + b.width / 2, b.y + b.height / 2)
     }
