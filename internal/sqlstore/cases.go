@@ -523,11 +523,17 @@ func (s *Store) departmentsOf(ctx context.Context, t *tx, ids []int64) (map[int6
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// The list is padded to a power of two (repeating an id changes nothing) so that a few
+	// statements serve every page size in the prepared-statement cache.
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
 	q := `SELECT co.case_id, co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
-		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id IN (?` + strings.Repeat(", ?", len(ids)-1) + `) ORDER BY co.case_id, co.role DESC, co.org_id`
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id IN (?` + strings.Repeat(", ?", n-1) + `) ORDER BY co.case_id, co.role DESC, co.org_id`
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
 	}
 	var rows *sql.Rows
 	var err error
