@@ -83,6 +83,11 @@ var o311Fields = map[string]string{"category": "service_code", "lng": "long", "a
 
 func (s *Server) o311Error(w http.ResponseWriter, r *http.Request, f open311.Format, err error) {
 	a := redgrid.ActorFrom(r.Context())
+	if errors.Is(err, open311.ErrSent) {
+		// The status line and part of a document are out: a second document would only corrupt it.
+		s.log.Warn("open311 response not sent in full", "request_id", a.RequestID, "route", r.Pattern, "err", err)
+		return
+	}
 	p := problemFor(err, r.URL.Path, a.RequestID)
 	if p.Status == http.StatusInternalServerError {
 		s.log.Error("internal error", "request_id", a.RequestID, "route", r.Pattern, "err", err)
@@ -106,7 +111,9 @@ func (s *Server) o311Error(w http.ResponseWriter, r *http.Request, f open311.For
 	if len(errs) == 0 {
 		errs = open311.Errors{{Code: p.Status, Description: p.Detail}}
 	}
-	open311.Write(w, f, p.Status, errs)
+	if err := open311.Write(w, f, p.Status, errs); err != nil {
+		s.log.Warn("open311 error document not sent", "request_id", a.RequestID, "route", r.Pattern, "err", err)
+	}
 }
 
 // o311Query parses the query string strictly (a malformed one is 400, not silently empty) and

@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -416,6 +419,32 @@ func TestOpen311MediaAndRetries(t *testing.T) {
 		st2, list := ev.o311("GET", "/open311/v2/requests.json", nil, nil)
 		if st != 404 || st2 != 200 || bytes.Contains(list, []byte(created[0].ServiceRequestID)) {
 			t.Fatalf("a private matter is published: %d %d %s", st, st2, list)
+		}
+	})
+}
+
+// failingWriter accepts the status line and fails every write of the body, as a connection the
+// client has closed does.
+type failingWriter struct {
+	h       http.Header
+	headers int
+}
+
+func (w *failingWriter) Header() http.Header       { return w.h }
+func (w *failingWriter) WriteHeader(int)           { w.headers++ }
+func (w *failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// TestOpen311WriteFailure: when sending a document fails after the status line, no second
+// (error) document is written after it.
+func TestOpen311WriteFailure(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		for _, path := range []string{"/open311/v2/services.json", "/open311/v2/services.xml", "/open311/v2/services/0101.xml"} {
+			w := &failingWriter{h: http.Header{}}
+			ev.srv.Config.Handler.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+			if w.headers != 1 {
+				t.Errorf("GET %s: %d status lines written", path, w.headers)
+			}
 		}
 	})
 }

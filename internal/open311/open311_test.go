@@ -21,12 +21,15 @@ func TestTimes(t *testing.T) {
 		"2026-03-02T17:00+08:00":      at,
 		"2026-03-02T17:00:00.5+08:00": at.Add(500 * time.Millisecond),
 		"2026-03-03":                  time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC),
+		// An unescaped + in a query string arrives as a space.
+		"2026-03-02T17:00:00 08:00": at,
+		"2026-03-02T17:00 08:00":    at,
 	} {
 		if got, ok := ParseTime(in); !ok || !got.Equal(want) {
 			t.Errorf("ParseTime(%q) = %v %v, want %v", in, got, ok, want)
 		}
 	}
-	for _, bad := range []string{"", "yesterday", "2026-13-01", "2026-03-02T17:00:00", "2026-03-02 17:00:00+08:00"} {
+	for _, bad := range []string{"", "yesterday", "2026-13-01", "2026-03-02T17:00:00", "2026-03-02 17:00:00+08:00", "2026-03-02 17:00:00 08:00", "2026-03-02T17:00:00 0800"} {
 		if _, ok := ParseTime(bad); ok {
 			t.Errorf("ParseTime(%q) accepted", bad)
 		}
