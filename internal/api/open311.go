@@ -339,9 +339,7 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 		}
 		return s.o311Created(w, f, c, true)
 	}
-	name := strings.TrimSpace(strings.TrimSpace(in.FirstName) + " " + strings.TrimSpace(in.LastName))
-	nc := redgrid.NewCase{Category: in.ServiceCode, Lat: in.Lat, Lng: in.Long, Address: in.AddressString, Description: in.Description,
-		Channel: redgrid.ChannelOpen311, ReporterName: name, ReporterPhone: in.Phone, Anonymous: name == "" && in.Phone == ""}
+	nc, detail := o311NewCase(in)
 	var photos []photo.Processed
 	for _, m := range media {
 		p, err := processPhoto(m, "media")
@@ -354,6 +352,7 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 	if err != nil {
 		return err
 	}
+	ci.EventDetail = detail
 	// Everything is valid: store the photos, then the case that names them.
 	plain := redgrid.WithIdempotency(ctx, redgrid.Idempotency{})
 	for _, p := range photos {
@@ -371,6 +370,32 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 		s.log.Warn("api key last use not recorded", "request_id", redgrid.ActorFrom(ctx).RequestID, "err", err)
 	}
 	return s.o311Created(w, f, c, replayed)
+}
+
+// o311NewCase makes the report of a POST requests. What a client such as FixMyStreet cannot
+// correct is not refused (it would retry for ever) but stored as well as it can be, and the report
+// event's detail says so: free text with control characters or beyond its limit (cut, ending in
+// '…'), a phone in E.164 (+86… written as redgrid keeps it), and a phone that is still not a
+// mainland number, which is dropped with the name: the report becomes anonymous.
+func o311NewCase(in open311.NewRequest) (redgrid.NewCase, map[string]any) {
+	detail := map[string]any{}
+	adjusted := in.Adjusted
+	name, cut := in.ReporterName()
+	if cut {
+		adjusted = append(adjusted, "first_name+last_name")
+	}
+	phone := open311.NormalPhone(in.Phone)
+	if phone != "" && !redgrid.ValidPhone(phone) {
+		detail["phone_dropped"] = "not a mainland mobile or landline number; the report is taken as anonymous"
+		phone, name = "", ""
+		detail["anonymous"] = true
+	}
+	if len(adjusted) > 0 {
+		detail["adjusted"] = adjusted
+	}
+	nc := redgrid.NewCase{Category: in.ServiceCode, Lat: in.Lat, Lng: in.Long, Address: in.AddressString, Description: in.Description,
+		Channel: redgrid.ChannelOpen311, ReporterName: name, ReporterPhone: phone, Anonymous: name == "" && phone == ""}
+	return nc, detail
 }
 
 func (s *Server) o311Created(w http.ResponseWriter, f open311.Format, c redgrid.Case, replayed bool) error {
@@ -616,7 +641,10 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open31
 	if in.MediaURL != "" {
 		detail["media_url"] = in.MediaURL
 	}
-	id, replayed, err := s.store.CommentOnCase(ctx, c.ID, strings.TrimSpace(in.Description), detail)
+	if len(in.Adjusted) > 0 {
+		detail["adjusted"] = in.Adjusted
+	}
+	id, replayed, err := s.store.CommentOnCase(ctx, c.ID, in.Description, detail)
 	if err != nil {
 		return err
 	}

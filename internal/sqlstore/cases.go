@@ -235,6 +235,9 @@ type CaseIntake struct {
 	ReporterID *int64
 	// FollowHash is the hash of the token an anonymous reporter follows the case with.
 	FollowHash string
+	// EventDetail is added to the detail of the report event (what a channel changed or kept of
+	// the report, say); it cannot replace channel and category.
+	EventDetail map[string]any
 }
 
 // workDur is a limit as working time.
@@ -291,7 +294,11 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			return c, true, err
 		}
 	}
-	eventDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code}
+	eventDetail := map[string]any{}
+	for k, v := range ci.EventDetail {
+		eventDetail[k] = v
+	}
+	eventDetail["channel"], eventDetail["category"] = in.Channel, ci.Category.Code
 	auditDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}
 	fn := func(t *tx, acc *rollupAcc) error {
 		err := t.queryRow(`INSERT INTO cases (state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
