@@ -510,3 +510,49 @@ func TestOpen311TakesWhatFixMyStreetSends(t *testing.T) {
 		}
 	})
 }
+
+// TestOpen311KeyOfDisabledAccount: a key acting as a real account (--user) stops working when the
+// account is disabled, and works again when it is enabled; a key's own service account is
+// disabled for login by design and its key works.
+func TestOpen311KeyOfDisabledAccount(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		const key = "1f3c9a1e5d7b2468ace013579bdf2468ace013579bdf2468ace013579bdf2468"
+		h := sha256.Sum256([]byte(key))
+		if _, err := ev.store.CreateAPIKey(context.Background(), "hotline", hex.EncodeToString(h[:]), "community1"); err != nil {
+			t.Fatal(err)
+		}
+		lng, lat := inCell(0, 0)
+		report := fmsReport(lng, lat, "0101")
+		report.Set("api_key", key)
+		setDisabled := func(disabled bool) {
+			t.Helper()
+			res, b := ev.do("admin", "PATCH", fmt.Sprintf("/api/v1/users/%d", ev.users["community1"].ID), fmt.Sprintf(`{"disabled":%v}`, disabled), nil)
+			if res.StatusCode != 200 {
+				t.Fatalf("PATCH user: %d %s", res.StatusCode, b)
+			}
+		}
+		if st, b := ev.o311("POST", "/open311/v2/requests.json", report, nil); st != 201 {
+			t.Fatalf("key of an enabled account: %d %s", st, b)
+		}
+		setDisabled(true)
+		before := ev.digest()
+		st, b := ev.o311("POST", "/open311/v2/requests.json", report, nil)
+		wantO311Error(t, st, b, 403, "api_key")
+		if ev.digest() != before {
+			t.Fatal("a refused key changed the database")
+		}
+		// The service account's key (open311-fms, disabled by design) still works.
+		if st, b := ev.o311("POST", "/open311/v2/requests.json", fmsReport(lng, lat, "0101"), nil); st != 201 {
+			t.Fatalf("key of its own service account: %d %s", st, b)
+		}
+		setDisabled(false)
+		if st, b := ev.o311("POST", "/open311/v2/requests.json", report, nil); st != 201 {
+			t.Fatalf("key of a re-enabled account: %d %s", st, b)
+		}
+		keys, err := ev.store.APIKeys(context.Background())
+		if err != nil || len(keys) != 2 || keys[0].Name != "fms" || !keys[0].ServiceAccount || keys[1].ServiceAccount {
+			t.Fatalf("keys: %+v %v", keys, err)
+		}
+	})
+}
