@@ -594,8 +594,10 @@ func (s *Server) o311GetUpdates(w http.ResponseWriter, r *http.Request, f open31
 // o311PostUpdate records a citizen's update (FixMyStreet's comment on a report it sent) as a
 // "comment" event on the case: it never moves the case through the loop — reopening is the
 // resident's rating at the call-back — and on a closed case it is recorded all the same, for the
-// staff to read. The status the client sends is recorded with it. The commenter's email and
-// phone are not stored. A retry with the same update_id (or Idempotency-Key) records nothing new.
+// staff to read; a comment on a duplicate lands on the case it was merged into. The status the
+// client sends is recorded with it. The commenter's email and phone are not stored. A retry with
+// the same update_id for the same request (whatever its status and text) or, without update_id,
+// the same Idempotency-Key records nothing new and answers with the first update's id.
 func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open311.Format) error {
 	if err := checkIdempotencyKey(r); err != nil {
 		return err
@@ -622,11 +624,15 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open31
 	if err != nil {
 		return err
 	}
-	hash := sha256.Sum256([]byte(in.ServiceRequestID + "\x00" + in.Status + "\x00" + in.Description))
-	if r.Header.Get("Idempotency-Key") != "" {
+	if in.UpdateID != "" {
+		// FixMyStreet resends an update with its status recomputed: a retry is known by the key,
+		// the request and the client's update_id alone, whatever else it carries this time.
+		id := k.Name + "\x00" + in.ServiceRequestID + "\x00" + in.UpdateID
+		hash := sha256.Sum256([]byte(id))
+		ctx = redgrid.WithIdempotency(ctx, redgrid.Idempotency{Key: "open311-update:" + hex.EncodeToString(hash[:]),
+			Route: "open311 servicerequestupdates", RequestHash: hex.EncodeToString(hash[:])})
+	} else if r.Header.Get("Idempotency-Key") != "" {
 		ctx = withIdempotency(r.WithContext(ctx), formHash(v, nil))
-	} else if in.UpdateID != "" {
-		ctx = redgrid.WithIdempotency(ctx, redgrid.Idempotency{Key: "open311-update:" + in.UpdateID, Route: "open311 servicerequestupdates", RequestHash: hex.EncodeToString(hash[:])})
 	}
 	detail := map[string]any{"source": "open311", "client": k.Name}
 	if in.Status != "" {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -553,6 +554,75 @@ func TestOpen311KeyOfDisabledAccount(t *testing.T) {
 		keys, err := ev.store.APIKeys(context.Background())
 		if err != nil || len(keys) != 2 || keys[0].Name != "fms" || !keys[0].ServiceAccount || keys[1].ServiceAccount {
 			t.Fatalf("keys: %+v %v", keys, err)
+		}
+	})
+}
+
+// o311Report posts FixMyStreet's report and returns the request id and the case id.
+func (ev *env) o311Report(v url.Values) (string, int64) {
+	ev.t.Helper()
+	st, b := ev.o311("POST", "/open311/v2/requests.json", v, nil)
+	var created []struct {
+		ServiceRequestID string `json:"service_request_id"`
+	}
+	if json.Unmarshal(b, &created); st != 201 || len(created) != 1 {
+		ev.t.Fatalf("POST requests: %d %s", st, b)
+	}
+	id, _ := strconv.ParseInt(created[0].ServiceRequestID[8:], 10, 64)
+	return created[0].ServiceRequestID, id
+}
+
+// TestOpen311UpdateRetries: FixMyStreet resends an update with its status recomputed; the retry is
+// known by the request and update_id alone and answered with the first update's id, which is the
+// comment event's id; the same update_id on another request is another update. A comment on a
+// duplicate merged into another case lands on the surviving case.
+func TestOpen311UpdateRetries(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		lng, lat := inCell(0, 0)
+		number, caseID := ev.o311Report(fmsReport(lng, lat, "0101"))
+		other, otherID := ev.o311Report(fmsReport(lng, lat, "0101"))
+		update := func(number, status, text string) (int, string, http.Header) {
+			t.Helper()
+			res, b := ev.do("", "POST", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {number},
+				"update_id": {"77"}, "status": {status}, "description": {text}}.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+			var uc []struct {
+				UpdateID string `json:"update_id"`
+			}
+			json.Unmarshal(b, &uc)
+			if len(uc) != 1 {
+				return res.StatusCode, string(b), res.Header
+			}
+			return res.StatusCode, uc[0].UpdateID, res.Header
+		}
+		st, first, _ := update(number, "OPEN", "井盖还没有修好")
+		var eventID int64
+		ev.store.DB().QueryRow(fmt.Sprintf("SELECT id FROM case_events WHERE action = 'comment' AND case_id = %d", caseID)).Scan(&eventID)
+		if st != 201 || first != strconv.FormatInt(eventID, 10) {
+			t.Fatalf("update: %d %s, the comment event is %d", st, first, eventID)
+		}
+		before := ev.digest()
+		st, again, hdr := update(number, "INVESTIGATING", "井盖还没有修好！")
+		if st != 201 || again != first || hdr.Get("Idempotent-Replayed") != "true" || ev.digest() != before {
+			t.Fatalf("resent update: %d %s (first %s)", st, again, first)
+		}
+		st, onOther, _ := update(other, "OPEN", "井盖还没有修好")
+		if st != 201 || onOther == first {
+			t.Fatalf("the same update_id on another request: %d %s", st, onOther)
+		}
+
+		// The second case is merged into the first; a comment on it lands on the first.
+		ev.act("community1", caseID, `{"action":"register"}`)
+		if st, _, b := ev.act("community1", otherID, fmt.Sprintf(`{"action":"merge","into":%d}`, caseID)); st != 200 {
+			t.Fatalf("merge: %d %s", st, b)
+		}
+		res, b := ev.do("", "POST", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {other},
+			"update_id": {"78"}, "description": {"还是没有修"}}.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		var on int64
+		var detail string
+		ev.store.DB().QueryRow("SELECT case_id, detail FROM case_events WHERE action = 'comment' AND reason = '还是没有修'").Scan(&on, &detail)
+		if res.StatusCode != 201 || on != caseID || !strings.Contains(detail, fmt.Sprintf(`"merged_from":%d`, otherID)) {
+			t.Fatalf("comment on a merged case: %d %s, on case %d (want %d) %s", res.StatusCode, b, on, caseID, detail)
 		}
 	})
 }

@@ -399,19 +399,26 @@ func (t *tx) attachPhotos(caseID int64, ids []string, field string) error {
 }
 
 func (t *tx) caseEvent(caseID int64, action string, from, to redgrid.CaseState, reason string, detail map[string]any) error {
+	_, err := t.caseEventID(caseID, action, from, to, reason, detail)
+	return err
+}
+
+// caseEventID records an event of a case and returns its id.
+func (t *tx) caseEventID(caseID int64, action string, from, to redgrid.CaseState, reason string, detail map[string]any) (int64, error) {
 	a := redgrid.ActorFrom(t.ctx)
 	d := "{}"
 	if len(detail) > 0 {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		d = string(b)
 	}
 	actorID, name := actorCols(a)
-	_, err := t.exec("INSERT INTO case_events (case_id, at, actor_id, actor, action, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		caseID, t.s.now().UTC(), actorID, name, action, string(from), string(to), reason, d)
-	return err
+	var id int64
+	err := t.queryRow("INSERT INTO case_events (case_id, at, actor_id, actor, action, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		caseID, t.s.now().UTC(), actorID, name, action, string(from), string(to), reason, d).Scan(&id)
+	return id, err
 }
 
 // ---- reading ----
