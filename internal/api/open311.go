@@ -353,16 +353,20 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 		return err
 	}
 	ci.EventDetail = detail
-	// Everything is valid: store the photos, then the case that names them.
-	plain := redgrid.WithIdempotency(ctx, redgrid.Idempotency{})
-	for _, p := range photos {
-		row, _, err := s.savePhoto(plain, p, &k.UserID)
-		if err != nil {
-			return err
-		}
+	// Everything is valid: write the photos' files; their rows are recorded with the case, in
+	// its transaction, so a failed or retried report leaves none behind, and then neither files.
+	rows, undo, err := s.writePhotoFiles(photos, &k.UserID)
+	if err != nil {
+		return err
+	}
+	ci.NewPhotos = rows
+	for _, row := range rows {
 		ci.In.Photos = append(ci.In.Photos, row.ID)
 	}
 	c, replayed, err := s.store.CreateCase(ctx, ci)
+	if err != nil || replayed {
+		undo()
+	}
 	if err != nil {
 		return err
 	}

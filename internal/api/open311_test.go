@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -623,6 +624,78 @@ func TestOpen311UpdateRetries(t *testing.T) {
 		ev.store.DB().QueryRow("SELECT case_id, detail FROM case_events WHERE action = 'comment' AND reason = '还是没有修'").Scan(&on, &detail)
 		if res.StatusCode != 201 || on != caseID || !strings.Contains(detail, fmt.Sprintf(`"merged_from":%d`, otherID)) {
 			t.Fatalf("comment on a merged case: %d %s, on case %d (want %d) %s", res.StatusCode, b, on, caseID, detail)
+		}
+	})
+}
+
+// o311Multipart is FixMyStreet's report as multipart/form-data with photos as media.
+func o311Multipart(v url.Values, media ...[]byte) (string, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range v {
+		for _, s := range vs {
+			mw.WriteField(k, s)
+		}
+	}
+	for _, m := range media {
+		fw, _ := mw.CreateFormFile("media", "photo.jpg")
+		fw.Write(m)
+	}
+	mw.Close()
+	return buf.String(), mw.FormDataContentType()
+}
+
+// TestOpen311ConcurrentRetriesWithMedia: six copies of one report with a photo, sent at once with
+// one Idempotency-Key, make one case and one photo (row and files); the others are answered as
+// retries and leave nothing behind.
+func TestOpen311ConcurrentRetriesWithMedia(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		dir := t.TempDir()
+		ev, _ := caseEnvWith(t, e, api.Config{PhotoDir: dir})
+		h := sha256.Sum256([]byte(o311Key))
+		if _, err := ev.store.CreateAPIKey(context.Background(), "fms", hex.EncodeToString(h[:]), ""); err != nil {
+			t.Fatal(err)
+		}
+		lng, lat := inCell(0, 0)
+		jpg := gpsJPEG(t)
+		const n = 6
+		type answer struct {
+			status int
+			body   string
+		}
+		answers := make(chan answer, n)
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			body, ct := o311Multipart(fmsReport(lng, lat, "0101"), jpg)
+			req, _ := http.NewRequest("POST", ev.srv.URL+"/open311/v2/requests.json", strings.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			req.Header.Set("Idempotency-Key", "fms-report-99")
+			go func() {
+				<-start
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					answers <- answer{0, err.Error()}
+					return
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				answers <- answer{res.StatusCode, string(b)}
+			}()
+		}
+		close(start)
+		var first string
+		for i := 0; i < n; i++ {
+			a := <-answers
+			if a.status != 201 || first != "" && a.body != first {
+				t.Errorf("answer %d: %d %s (first %s)", i, a.status, a.body, first)
+			}
+			first = a.body
+		}
+		var cases, photos, onCase int
+		ev.store.DB().QueryRow("SELECT COUNT(*) FROM cases").Scan(&cases)
+		ev.store.DB().QueryRow("SELECT COUNT(*), COUNT(case_id) FROM photos").Scan(&photos, &onCase)
+		if cases != 1 || photos != 1 || onCase != 1 || countFiles(t, dir) != 2 {
+			t.Fatalf("cases %d, photos %d (%d on a case), files %d; want 1, 1, 2", cases, photos, onCase, countFiles(t, dir))
 		}
 	})
 }

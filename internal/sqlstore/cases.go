@@ -235,6 +235,11 @@ type CaseIntake struct {
 	ReporterID *int64
 	// FollowHash is the hash of the token an anonymous reporter follows the case with.
 	FollowHash string
+	// NewPhotos are photos uploaded with the report itself (Open311 media): their files are
+	// written, and their rows are recorded in the case's own transaction, so a report that fails
+	// or is a retry leaves no row behind (the caller removes the files then). Their ids must be
+	// in In.Photos too.
+	NewPhotos []Photo
 	// EventDetail is added to the detail of the report event (what a channel changed or kept of
 	// the report, say); it cannot replace channel and category.
 	EventDetail map[string]any
@@ -308,6 +313,12 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now).Scan(&id)
 		if err != nil {
 			return err
+		}
+		for _, p := range ci.NewPhotos {
+			p.CreatedAt = now
+			if err := t.insertPhoto(p); err != nil {
+				return err
+			}
 		}
 		if len(in.Photos) > 0 {
 			if err := t.attachPhotos(id, in.Photos, "photos"); err != nil {
