@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -300,8 +301,10 @@ func (s *Server) getPhoto(thumb bool) authedFunc {
 	}
 }
 
-// publicCasePhoto serves a photo of the case a resident follows (GET
-// /api/v1/public/cases/{token}/photos/{id}[/thumb]).
+// publicCasePhoto serves a photo of the report of the case a resident follows (GET
+// /api/v1/public/cases/{token}/photos/{id}[/thumb]): only the photos of the report itself (the
+// case's photos, which the public view lists), not those the staff attach to feedback or
+// verification, which are internal records.
 func (s *Server) publicCasePhoto(thumb bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c, _, err := s.followedCase(r)
@@ -312,7 +315,7 @@ func (s *Server) publicCasePhoto(thumb bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if ph.CaseID == nil || *ph.CaseID != c.ID {
+		if ph.CaseID == nil || *ph.CaseID != c.ID || !slices.Contains(c.Photos, ph.ID) {
 			return noPhoto()
 		}
 		return s.servePhoto(w, r, ph, thumb)

@@ -395,15 +395,22 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// attachPhotos links uploaded photos to a case; each must exist and belong to no case yet.
+// attachPhotos links uploaded photos to a case; each must exist, belong to no case yet and have
+// been uploaded by the actor: by the same user, or, for an actor without an account (a resident
+// on the public page), from the public page. So a photo id seen elsewhere cannot be put on a case
+// by someone else.
 func (t *tx) attachPhotos(caseID int64, ids []string, field string) error {
+	uploader, args := "uploader_id IS NULL", []any{}
+	if a := redgrid.ActorFrom(t.ctx); a.UserID != 0 {
+		uploader, args = "uploader_id = ?", []any{a.UserID}
+	}
 	for i, p := range ids {
-		res, err := t.exec("UPDATE photos SET case_id = ? WHERE id = ? AND case_id IS NULL", caseID, p)
+		res, err := t.exec("UPDATE photos SET case_id = ? WHERE id = ? AND case_id IS NULL AND "+uploader, append([]any{caseID, p}, args...)...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return redgrid.Invalid(fmt.Sprintf("%s[%d]", field, i), "exists", "photo "+p+" was not uploaded or belongs to another case")
+			return redgrid.Invalid(fmt.Sprintf("%s[%d]", field, i), "exists", "photo "+p+" was not uploaded by you or belongs to another case")
 		}
 	}
 	return nil
