@@ -397,6 +397,9 @@ func o311NewCase(in open311.NewRequest) (redgrid.NewCase, map[string]any) {
 	if len(adjusted) > 0 {
 		detail["adjusted"] = adjusted
 	}
+	if len(in.MediaURLs) > 0 {
+		detail["media_urls"] = in.MediaURLs
+	}
 	nc := redgrid.NewCase{Category: in.ServiceCode, Lat: in.Lat, Lng: in.Long, Address: in.AddressString, Description: in.Description,
 		Channel: redgrid.ChannelOpen311, ReporterName: name, ReporterPhone: phone, Anonymous: name == "" && phone == ""}
 	return nc, detail
@@ -428,10 +431,37 @@ func (s *Server) o311Case(ctx context.Context, number string, withPrivate bool) 
 	return c, err
 }
 
-func o311Request(c redgrid.Case) open311.Request {
+// o311MediaURL is the first http(s) media_url a client sent with its report (kept in the report
+// event's detail), shown when no photo is stored with the case.
+func o311MediaURL(c redgrid.Case, report map[string]any) string {
+	if len(c.Photos) > 0 {
+		return ""
+	}
+	urls, _ := report["media_urls"].([]any)
+	for _, u := range urls {
+		if s, ok := u.(string); ok {
+			if p, err := url.Parse(s); err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// reportDetail is the detail of a case's report event, from its timeline.
+func reportDetail(c redgrid.Case) map[string]any {
+	for _, e := range c.Events {
+		if e.Action == "report" {
+			return e.Detail
+		}
+	}
+	return nil
+}
+
+func o311Request(c redgrid.Case, report map[string]any) open311.Request {
 	out := open311.Request{ServiceRequestID: c.Number, Status: open311.Status(c.State), StatusNotes: open311.StateNote(c.State),
 		ServiceName: c.CategoryName, ServiceCode: c.Category, Description: c.Description, RequestedDatetime: open311.FormatTime(c.CreatedAt),
-		UpdatedDatetime: open311.FormatTime(c.UpdatedAt), Address: c.Address, Lat: c.Lat, Long: c.Lng}
+		UpdatedDatetime: open311.FormatTime(c.UpdatedAt), Address: c.Address, Lat: c.Lat, Long: c.Lng, MediaURL: o311MediaURL(c, report)}
 	if c.DueAt != nil && !c.State.Final() {
 		out.ExpectedDatetime = open311.FormatTime(*c.DueAt)
 	}
@@ -452,7 +482,7 @@ func (s *Server) o311GetRequests(w http.ResponseWriter, r *http.Request, f open3
 	if err != nil {
 		return err
 	}
-	filter := sqlstore.CaseFilter{Scopes: []string{"/"}, Limit: o311MaxResults, Order: "new", Categories: []string{}}
+	filter := sqlstore.CaseFilter{Scopes: []string{"/"}, Limit: o311MaxResults, Order: "new", Categories: []string{}, Departments: true}
 	cs, err := s.store.Categories(r.Context())
 	if err != nil {
 		return err
@@ -495,12 +525,20 @@ func (s *Server) o311GetRequests(w http.ResponseWriter, r *http.Request, f open3
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	reports, err := s.store.ReportDetails(r.Context(), ids)
+	if err != nil {
+		return err
+	}
 	out := open311.Requests{}
 	for _, c := range list {
 		if len(numbers) > 0 && !numbers[c.Number] {
 			continue // an id whose date part does not match
 		}
-		out = append(out, o311Request(c))
+		out = append(out, o311Request(c, reports[c.ID]))
 	}
 	return open311.Write(w, f, http.StatusOK, out)
 }
@@ -513,7 +551,7 @@ func (s *Server) o311GetRequest(w http.ResponseWriter, r *http.Request, number s
 	if err != nil {
 		return err
 	}
-	return open311.Write(w, f, http.StatusOK, open311.Requests{o311Request(c)})
+	return open311.Write(w, f, http.StatusOK, open311.Requests{o311Request(c, reportDetail(c))})
 }
 
 // o311Token: redgrid answers POST requests at once with the id and issues no tokens; a client

@@ -699,3 +699,63 @@ func TestOpen311ConcurrentRetriesWithMedia(t *testing.T) {
 		}
 	})
 }
+
+// TestOpen311ListAndMediaURL: the list of requests names the department in charge as the single
+// request does, and a report's media_url (an http(s) link; FixMyStreet sends its photos so) is
+// kept on the report event and shown as media_url while no photo is stored with the case.
+func TestOpen311ListAndMediaURL(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev := o311Env(t, e)
+		lng, lat := inCell(0, 0)
+		linked := fmsReport(lng, lat, "0101")
+		linked["media_url"] = []string{"https://fms.example.org/photo/12.0.jpeg", "https://fms.example.org/photo/12.1.jpeg"}
+		number, caseID := ev.o311Report(linked)
+		bad := fmsReport(lng, lat, "0101")
+		bad.Set("media_url", "javascript:alert(1)")
+		badNumber, _ := ev.o311Report(bad)
+		body, ct := o311Multipart(linked, gpsJPEG(t))
+		res, b := ev.do("", "POST", "/open311/v2/requests.json", body, map[string]string{"Content-Type": ct})
+		if res.StatusCode != 201 {
+			t.Fatalf("multipart report: %d %s", res.StatusCode, b)
+		}
+		var withPhoto []struct {
+			ServiceRequestID string `json:"service_request_id"`
+		}
+		json.Unmarshal(b, &withPhoto)
+
+		var detail string
+		ev.store.DB().QueryRow(fmt.Sprintf("SELECT detail FROM case_events WHERE action = 'report' AND case_id = %d", caseID)).Scan(&detail)
+		if !strings.Contains(detail, `"media_urls":["https://fms.example.org/photo/12.0.jpeg","https://fms.example.org/photo/12.1.jpeg"]`) {
+			t.Errorf("report event detail: %s", detail)
+		}
+		ev.clock.Advance(time.Minute)
+		ev.act("community1", caseID, `{"action":"register"}`)
+		if st, _, b := ev.act("community1", caseID, fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, ev.tree.Department.ID)); st != 200 {
+			t.Fatalf("dispatch: %d %s", st, b)
+		}
+		for _, path := range []string{"/open311/v2/requests.json", "/open311/v2/requests/" + number + ".json", "/open311/v2/requests/" + badNumber + ".json",
+			"/open311/v2/requests/" + withPhoto[0].ServiceRequestID + ".json"} {
+			st, b := ev.o311("GET", path, nil, nil)
+			var reqs []map[string]any
+			if json.Unmarshal(b, &reqs); st != 200 || len(reqs) == 0 {
+				t.Fatalf("GET %s: %d %s", path, st, b)
+			}
+			for _, r := range reqs {
+				wantURL, wantAgency := "", ""
+				if r["service_request_id"] == number {
+					wantURL, wantAgency = "https://fms.example.org/photo/12.0.jpeg", "城管局"
+				}
+				if url, _ := r["media_url"].(string); url != wantURL {
+					t.Errorf("GET %s: %v has media_url %q, want %q", path, r["service_request_id"], url, wantURL)
+				}
+				if agency, _ := r["agency_responsible"].(string); agency != wantAgency {
+					t.Errorf("GET %s: %v has agency_responsible %q, want %q", path, r["service_request_id"], agency, wantAgency)
+				}
+			}
+		}
+		st, b := ev.o311("GET", "/open311/v2/requests.xml?service_request_id="+number, nil, nil)
+		if st != 200 || !bytes.Contains(b, []byte("<agency_responsible>城管局</agency_responsible>")) || !bytes.Contains(b, []byte("<media_url>https://fms.example.org/photo/12.0.jpeg</media_url>")) {
+			t.Errorf("requests.xml: %d %s", st, b)
+		}
+	})
+}

@@ -251,6 +251,9 @@ type Request struct {
 	Address           string  `json:"address,omitempty" xml:"address,omitempty"`
 	Lat               float64 `json:"lat" xml:"lat"`
 	Long              float64 `json:"long" xml:"long"`
+	// MediaURL is the photo the client linked to (its media_url) when no photo is stored with
+	// the request.
+	MediaURL string `json:"media_url,omitempty" xml:"media_url,omitempty"`
 }
 
 // Requests is a list of requests: <service_requests><request>… and [Request].

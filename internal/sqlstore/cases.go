@@ -538,25 +538,39 @@ func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
 }
 
 func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid.CaseDepartment, error) {
-	q := `SELECT co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
-		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id = ? ORDER BY co.role DESC, co.org_id`
+	m, err := s.casesDepartments(ctx, t, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if m[id] == nil {
+		return []redgrid.CaseDepartment{}, nil
+	}
+	return m[id], nil
+}
+
+// casesDepartments returns the departments of each of the cases ids (at least one).
+func (s *Store) casesDepartments(ctx context.Context, t *tx, ids []int64) (map[int64][]redgrid.CaseDepartment, error) {
+	q := `SELECT co.case_id, co.org_id, o.name, co.role, co.state, co.dispatched_at, co.accept_due, co.accepted_at, co.handle_due, co.handled_at
+		FROM case_orgs co JOIN orgs o ON o.id = co.org_id WHERE co.case_id IN (` + inList(len(ids)) + `) ORDER BY co.case_id, co.role DESC, co.org_id`
+	args := idArgs(ids)
 	var rows *sql.Rows
 	var err error
 	if t != nil {
-		rows, err = t.query(q, id)
+		rows, err = t.query(q, args...)
 	} else {
-		rows, err = s.query(ctx, q, id)
+		rows, err = s.query(ctx, q, args...)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []redgrid.CaseDepartment{}
+	out := map[int64][]redgrid.CaseDepartment{}
 	for rows.Next() {
 		var d redgrid.CaseDepartment
+		var caseID int64
 		var disp timeCol
 		var ad, aa, hd, ha any
-		if err := rows.Scan(&d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
+		if err := rows.Scan(&caseID, &d.OrgID, &d.Name, &d.Role, &d.State, &disp, &ad, &aa, &hd, &ha); err != nil {
 			return nil, err
 		}
 		d.DispatchedAt = disp.t
@@ -570,7 +584,7 @@ func (s *Store) caseDepartments(ctx context.Context, t *tx, id int64) ([]redgrid
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out[caseID] = append(out[caseID], d)
 	}
 	return out, rows.Err()
 }
@@ -606,6 +620,8 @@ type CaseFilter struct {
 	IDs        []int64
 	Categories []string
 	From, To   time.Time
+	// Departments loads each case's departments too (one more query).
+	Departments bool
 }
 
 // Cases lists cases matching f without their timelines.
@@ -733,7 +749,58 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 		}
 		out = append(out, crs[i].Case)
 	}
+	if f.Departments && len(out) > 0 {
+		ids := make([]int64, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
+		}
+		ds, err := s.casesDepartments(ctx, nil, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if ds[out[i].ID] != nil {
+				out[i].Departments = ds[out[i].ID]
+			}
+		}
+	}
 	return out, nil
+}
+
+// inList is the placeholders of an IN list of n > 0 values; idArgs are ids as its arguments.
+func inList(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+
+func idArgs(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// ReportDetails returns the detail of the report event of each of the cases ids that has one.
+func (s *Store) ReportDetails(ctx context.Context, ids []int64) (map[int64]map[string]any, error) {
+	out := map[int64]map[string]any{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.query(ctx, "SELECT case_id, detail FROM case_events WHERE action = 'report' AND case_id IN ("+inList(len(ids))+")", idArgs(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("report details: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var detail string
+		if err := rows.Scan(&id, &detail); err != nil {
+			return nil, fmt.Errorf("report details: %w", err)
+		}
+		var d map[string]any
+		if json.Unmarshal([]byte(detail), &d) == nil && d != nil {
+			out[id] = d
+		}
+	}
+	return out, rows.Err()
 }
 
 func allDigits(s string) bool {
