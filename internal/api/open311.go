@@ -240,18 +240,80 @@ func (s *Server) o311Service(w http.ResponseWriter, r *http.Request, code string
 
 // ---- POST: keys and forms ----
 
-// o311Form reads the parameters of a POST: a form-encoded body (with the query string), or a
-// multipart form whose files named media are photos.
-func (s *Server) o311Form(r *http.Request) (url.Values, [][]byte, error) {
+// o311Post reads and authenticates a POST: the rate of unauthenticated reading per client address
+// is bounded before any of the body is read, and so are the multipart bodies read at once.
+//
+//   - api_key in the query string is checked first, before the body is read; a valid one is not
+//     limited (a client with many reports, photos above all, should send it so).
+//   - Otherwise the body must be read to find the key. A multipart body (up to ~31 MiB) takes a
+//     token of the address's limiter (the one of public uploads) before it is read; a
+//     form-encoded body (at most BodyLimit) is read only while the address has a token left.
+//   - A failed key takes a token, so an address that guesses keys is soon refused (429), before
+//     its bodies are read.
+//   - At most Config.Open311Reads multipart requests are read and handled at once (their photos
+//     are in memory until the handler returns: the caller defers release); beyond, 503 with
+//     Retry-After.
+func (s *Server) o311Post(w http.ResponseWriter, r *http.Request) (v url.Values, media [][]byte, k sqlstore.APIKey, ctx context.Context, release func(), err error) {
+	release = func() {}
+	v, media, k, ctx, err = s.o311Read(w, r, &release)
+	return
+}
+
+func (s *Server) o311Read(w http.ResponseWriter, r *http.Request, release *func()) (url.Values, [][]byte, sqlstore.APIKey, context.Context, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, nil, redgrid.Invalid("query", "syntax", "query: the query string is malformed")
+		return nil, nil, sqlstore.APIKey{}, nil, redgrid.Invalid("query", "syntax", "query: the query string is malformed")
+	}
+	lim := s.limiter("open311:" + redgrid.ActorFrom(r.Context()).RemoteAddr)
+	limited := func() error {
+		w.Header().Set("Retry-After", "60")
+		return redgrid.Errorf(redgrid.KindRateLimited, "too many unauthenticated or refused requests from this address; wait a minute")
+	}
+	var k sqlstore.APIKey
+	var ctx context.Context
+	if _, ok := q["api_key"]; ok {
+		if k, ctx, err = s.o311Key(r, q); err != nil {
+			if !lim.Allow() {
+				return nil, nil, k, nil, limited()
+			}
+			return nil, nil, k, nil, err
+		}
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	multipart := err == nil && mt == "multipart/form-data"
+	if ctx == nil && (multipart && !lim.Allow() || !multipart && lim.Tokens() < 1) {
+		return nil, nil, k, nil, limited()
+	}
+	if multipart {
+		select {
+		case s.o311Reads <- struct{}{}:
+			*release = func() { <-s.o311Reads }
+		default:
+			w.Header().Set("Retry-After", "5")
+			return nil, nil, k, nil, redgrid.Errorf(kindUnavailable, "the server is reading as many uploads as it may; retry in a few seconds")
+		}
+	}
+	v, media, err := s.o311Form(r, q, mt, multipart)
+	if err != nil {
+		return nil, nil, k, nil, err
+	}
+	if ctx == nil {
+		if k, ctx, err = s.o311Key(r, v); err != nil {
+			lim.Allow()
+			return nil, nil, k, nil, err
+		}
+	}
+	return v, media, k, ctx, nil
+}
+
+// o311Form reads the parameters of a POST: a form-encoded body (with the query string q), or a
+// multipart form whose files named media are photos.
+func (s *Server) o311Form(r *http.Request, q url.Values, mt string, multipart bool) (url.Values, [][]byte, error) {
 	var v url.Values
 	var media [][]byte
+	var err error
 	switch {
-	case err == nil && mt == "application/x-www-form-urlencoded":
+	case mt == "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.BodyLimit))
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -263,7 +325,7 @@ func (s *Server) o311Form(r *http.Request) (url.Values, [][]byte, error) {
 		if v, err = url.ParseQuery(string(body)); err != nil {
 			return nil, nil, redgrid.Invalid("body", "form", "body: not a well-formed application/x-www-form-urlencoded form")
 		}
-	case err == nil && mt == "multipart/form-data":
+	case multipart:
 		if v, media, err = readMultipart(r, open311Limit, "media", open311Media); err != nil {
 			return nil, nil, err
 		}
@@ -314,11 +376,8 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 	if err := checkIdempotencyKey(r); err != nil {
 		return err
 	}
-	v, media, err := s.o311Form(r)
-	if err != nil {
-		return err
-	}
-	k, ctx, err := s.o311Key(r, v)
+	v, media, k, ctx, release, err := s.o311Post(w, r)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -644,16 +703,13 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open31
 	if err := checkIdempotencyKey(r); err != nil {
 		return err
 	}
-	v, media, err := s.o311Form(r)
+	v, media, k, ctx, release, err := s.o311Post(w, r)
+	defer release()
 	if err != nil {
 		return err
 	}
 	if len(media) > 0 {
 		return redgrid.Invalid("media", "unsupported", "media: an update takes no photos")
-	}
-	k, ctx, err := s.o311Key(r, v)
-	if err != nil {
-		return err
 	}
 	in, perr := open311.ParseNewUpdate(v)
 	if err := s.o311Jurisdiction(ctx, in.JurisdictionID); err != nil {

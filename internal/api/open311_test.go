@@ -651,7 +651,7 @@ func o311Multipart(v url.Values, media ...[]byte) (string, string) {
 func TestOpen311ConcurrentRetriesWithMedia(t *testing.T) {
 	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
 		dir := t.TempDir()
-		ev, _ := caseEnvWith(t, e, api.Config{PhotoDir: dir})
+		ev, _ := caseEnvWith(t, e, api.Config{PhotoDir: dir, Open311Reads: 8})
 		h := sha256.Sum256([]byte(o311Key))
 		if _, err := ev.store.CreateAPIKey(context.Background(), "fms", hex.EncodeToString(h[:]), ""); err != nil {
 			t.Fatal(err)
@@ -756,6 +756,119 @@ func TestOpen311ListAndMediaURL(t *testing.T) {
 		st, b := ev.o311("GET", "/open311/v2/requests.xml?service_request_id="+number, nil, nil)
 		if st != 200 || !bytes.Contains(b, []byte("<agency_responsible>城管局</agency_responsible>")) || !bytes.Contains(b, []byte("<media_url>https://fms.example.org/photo/12.0.jpeg</media_url>")) {
 			t.Errorf("requests.xml: %d %s", st, b)
+		}
+	})
+}
+
+// readFlag is a request body that records whether it was read.
+type readFlag struct {
+	io.Reader
+	read bool
+}
+
+func (r *readFlag) Read(p []byte) (int, error) { r.read = true; return r.Reader.Read(p) }
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestOpen311Admission: a POST's body is read only when the client's address may: an api_key in
+// the query string is checked before the body is read; without it, a multipart body takes a token
+// of the address's limiter and every refused key another, and an address without tokens is
+// refused (429) before its body is read, while a valid key in the query string is never limited.
+// At most Open311Reads multipart bodies are read at once (503 beyond), and the size limits hold.
+func TestOpen311Admission(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnvWith(t, e, api.Config{PhotoDir: t.TempDir(), Open311Reads: 1, BodyLimit: 4 << 10})
+		h := sha256.Sum256([]byte(o311Key))
+		if _, err := ev.store.CreateAPIKey(context.Background(), "fms", hex.EncodeToString(h[:]), ""); err != nil {
+			t.Fatal(err)
+		}
+		handler := ev.srv.Config.Handler
+		serve := func(path, ct string, body io.Reader) *httptest.ResponseRecorder {
+			req := httptest.NewRequest("POST", path, body)
+			req.Header.Set("Content-Type", ct)
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			return rec
+		}
+		lng, lat := inCell(0, 0)
+		report := fmsReport(lng, lat, "0101")
+		noKey := fmsReport(lng, lat, "0101")
+		noKey.Del("api_key")
+		form := "application/x-www-form-urlencoded"
+		mpBody, mpType := o311Multipart(report)
+		mpNoKey, _ := o311Multipart(noKey)
+		mpNoKey = strings.ReplaceAll(mpNoKey, strings.SplitN(mpNoKey, "\r\n", 2)[0], strings.SplitN(mpBody, "\r\n", 2)[0]) // one boundary
+
+		// A wrong key in the query string: refused before the body is read.
+		body := &readFlag{Reader: strings.NewReader(mpBody)}
+		rec := serve("/open311/v2/requests.json?api_key=wrong", mpType, body)
+		wantO311Error(t, rec.Code, rec.Body.Bytes(), 403, "api_key")
+		if body.read {
+			t.Error("the body was read before the api_key of the query string was checked")
+		}
+		// The size limits hold: a form beyond BodyLimit, a media part beyond 10 MiB.
+		rec = serve("/open311/v2/requests.json?api_key="+o311Key, form, strings.NewReader(noKey.Encode()+"&x="+strings.Repeat("x", 4<<10)))
+		wantO311Error(t, rec.Code, rec.Body.Bytes(), 413, "body")
+		head, _, _ := strings.Cut(mpBody, "--"+strings.TrimPrefix(mpType, "multipart/form-data; boundary=")+"--")
+		big := io.MultiReader(strings.NewReader(head+"--"+strings.TrimPrefix(mpType, "multipart/form-data; boundary=")+"\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.jpg\"\r\n\r\n"),
+			io.LimitReader(zeros{}, 11<<20))
+		rec = serve("/open311/v2/requests.json?api_key="+o311Key, mpType, big)
+		wantO311Error(t, rec.Code, rec.Body.Bytes(), 413, "media")
+
+		// One multipart body at a time: while one is being read, another is refused with 503.
+		pr, pw := io.Pipe()
+		done := make(chan *httptest.ResponseRecorder)
+		go func() { done <- serve("/open311/v2/requests.json?api_key="+o311Key, mpType, pr) }()
+		if _, err := pw.Write([]byte(mpNoKey[:100])); err != nil { // returns once the handler has read it
+			t.Fatal(err)
+		}
+		rec = serve("/open311/v2/requests.json?api_key="+o311Key, mpType, strings.NewReader(mpNoKey))
+		wantO311Error(t, rec.Code, rec.Body.Bytes(), 503, "retry")
+		if rec.Header().Get("Retry-After") == "" {
+			t.Error("503 without Retry-After")
+		}
+		pw.Write([]byte(mpNoKey[100:]))
+		pw.Close()
+		if rec := <-done; rec.Code != 201 {
+			t.Fatalf("the multipart report being read: %d %s", rec.Code, rec.Body.String())
+		}
+
+		// The address's limiter (LoginPerMinute, 20 a minute): a multipart body without a key in
+		// the query string takes a token, and so does each refused key, until none is left.
+		rec = serve("/open311/v2/requests.json", mpType, strings.NewReader(mpBody))
+		if rec.Code != 201 {
+			t.Fatalf("multipart report with the key in the body: %d %s", rec.Code, rec.Body.String())
+		}
+		refused := 0
+		for ; refused <= 20; refused++ {
+			rec := serve("/open311/v2/requests.json", form, strings.NewReader(noKey.Encode()))
+			if rec.Code == 429 {
+				break
+			}
+			wantO311Error(t, rec.Code, rec.Body.Bytes(), 403, "api_key")
+		}
+		if refused != 18 { // 20, less the wrong query key and the multipart body above
+			t.Fatalf("%d requests refused with 403 before 429, want 18", refused)
+		}
+		for _, c := range []struct {
+			path, ct, body string
+		}{
+			{"/open311/v2/requests.json", form, report.Encode()}, // the key in the body cannot be checked before reading
+			{"/open311/v2/requests.json", mpType, mpBody},
+			{"/open311/v2/requests.json?api_key=wrong", form, noKey.Encode()},
+			{"/open311/v2/servicerequestupdates.json", form, "api_key=" + o311Key + "&service_request_id=20260302000001&description=x"},
+		} {
+			body := &readFlag{Reader: strings.NewReader(c.body)}
+			rec := serve(c.path, c.ct, body)
+			wantO311Error(t, rec.Code, rec.Body.Bytes(), 429, "too many")
+			if body.read || rec.Header().Get("Retry-After") == "" {
+				t.Errorf("%s: read %v, Retry-After %q", c.path, body.read, rec.Header().Get("Retry-After"))
+			}
+		}
+		if rec := serve("/open311/v2/requests.json?api_key="+o311Key, form, strings.NewReader(noKey.Encode())); rec.Code != 201 {
+			t.Fatalf("a valid key in the query string is not limited: %d %s", rec.Code, rec.Body.String())
 		}
 	})
 }
