@@ -24,6 +24,8 @@ export const PROBLEM_KINDS = [
   'internal',
   'unsupported_media_type',
   'method_not_allowed',
+  // Open311 and photo uploads
+  'unavailable',
 ] as const
 export type ProblemKind = (typeof PROBLEM_KINDS)[number]
 
@@ -123,6 +125,15 @@ export const FIELD_RULES = [
   'overlap',
   'gap',
   'outside',
+  // Open311 and photo uploads
+  'syntax',
+  'form',
+  'multipart',
+  'max_fields',
+  'unsupported',
+  'image_upload',
+  'image_format',
+  'dimensions',
 ] as const
 export type FieldRule = (typeof FIELD_RULES)[number]
 

@@ -77,6 +77,8 @@ const en: Messages = {
       internal: 'Internal server error; try again later',
       unsupported_media_type: 'Unsupported content type',
       method_not_allowed: 'This operation is not supported',
+      // Open311 and photo uploads
+      unavailable: 'The service is unavailable for now (photo storage not configured, or busy); try again later',
     },
     rules: {
       required: 'is required',
@@ -168,6 +170,15 @@ const en: Messages = {
       overlap: 'overlaps another grid',
       gap: 'part of the parent is covered by no child',
       outside: 'lies outside the parent boundary',
+      // Open311 and photo uploads
+      syntax: 'the query string is malformed',
+      form: 'the form is malformed',
+      multipart: 'the upload form cannot be read',
+      max_fields: 'the form has too many fields',
+      unsupported: 'takes no photos here',
+      image_upload: 'send the photo as a form or as a JPEG, PNG or WebP image',
+      image_format: 'must be a JPEG, PNG or WebP image',
+      dimensions: 'the image has invalid dimensions or too many pixels',
     },
     ruleDetails: {
       maxChars: 'at most {n} characters',

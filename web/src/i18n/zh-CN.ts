@@ -77,6 +77,8 @@ const zhCN = {
       internal: '服务器内部错误，请稍后重试',
       unsupported_media_type: '不支持的请求内容类型',
       method_not_allowed: '不支持该操作',
+      // Open311 and photo uploads
+      unavailable: '服务暂时不可用（例如未配置照片存储或上传繁忙），请稍后再试',
     },
     rules: {
       required: '不能为空',
@@ -168,6 +170,15 @@ const zhCN = {
       overlap: '与其他网格重叠',
       gap: '上级边界内有未被下级覆盖的缺口',
       outside: '超出上级边界',
+      // Open311 and photo uploads
+      syntax: '查询字符串格式有误',
+      form: '表单格式有误',
+      multipart: '上传的表单无法读取或格式有误',
+      max_fields: '表单字段过多',
+      unsupported: '此处不能附带照片',
+      image_upload: '请以表单或 JPEG、PNG、WebP 图片格式上传',
+      image_format: '只能上传 JPEG、PNG 或 WebP 图片',
+      dimensions: '图片尺寸无效或像素过多',
     },
     ruleDetails: {
       maxChars: '最多 {n} 个字符',
