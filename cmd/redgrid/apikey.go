@@ -17,7 +17,8 @@ const apikeyUsage = "usage: redgrid apikey add NAME [--user USERNAME] | redgrid 
 
 // apikeyCmd manages the API keys of Open311 clients. A key is 32 random bytes in hex, printed
 // once by add; only its SHA-256 is stored. Without --user the key acts as a service account
-// open311-NAME made for it (no roles, no login), which the audit log names.
+// open311-NAME made for it (no roles, no login), which the audit log names. A key acting as a real
+// account (--user) is refused while that account is disabled.
 func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(apikeyUsage)
@@ -66,7 +67,11 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, "%-24s %-32s %-20s %-20s %s\n", "NAME", "ACTS AS", "CREATED", "LAST USED", "REVOKED")
 		for _, k := range keys {
-			fmt.Fprintf(stdout, "%-24s %-32s %-20s %-20s %s\n", k.Name, k.Username, cliTime(&k.CreatedAt), cliTime(k.LastUsedAt), cliTime(k.RevokedAt))
+			user := k.Username
+			if k.UserDisabled && !k.ServiceAccount {
+				user += " (disabled: key refused)"
+			}
+			fmt.Fprintf(stdout, "%-24s %-32s %-20s %-20s %s\n", k.Name, user, cliTime(&k.CreatedAt), cliTime(k.LastUsedAt), cliTime(k.RevokedAt))
 		}
 		return nil
 	case "revoke":

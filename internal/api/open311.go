@@ -83,6 +83,11 @@ var o311Fields = map[string]string{"category": "service_code", "lng": "long", "a
 
 func (s *Server) o311Error(w http.ResponseWriter, r *http.Request, f open311.Format, err error) {
 	a := redgrid.ActorFrom(r.Context())
+	if errors.Is(err, open311.ErrSent) {
+		// The status line and part of a document are out: a second document would only corrupt it.
+		s.log.Warn("open311 response not sent in full", "request_id", a.RequestID, "route", r.Pattern, "err", err)
+		return
+	}
 	p := problemFor(err, r.URL.Path, a.RequestID)
 	if p.Status == http.StatusInternalServerError {
 		s.log.Error("internal error", "request_id", a.RequestID, "route", r.Pattern, "err", err)
@@ -106,7 +111,9 @@ func (s *Server) o311Error(w http.ResponseWriter, r *http.Request, f open311.For
 	if len(errs) == 0 {
 		errs = open311.Errors{{Code: p.Status, Description: p.Detail}}
 	}
-	open311.Write(w, f, p.Status, errs)
+	if err := open311.Write(w, f, p.Status, errs); err != nil {
+		s.log.Warn("open311 error document not sent", "request_id", a.RequestID, "route", r.Pattern, "err", err)
+	}
 }
 
 // o311Query parses the query string strictly (a malformed one is 400, not silently empty) and
@@ -233,18 +240,80 @@ func (s *Server) o311Service(w http.ResponseWriter, r *http.Request, code string
 
 // ---- POST: keys and forms ----
 
-// o311Form reads the parameters of a POST: a form-encoded body (with the query string), or a
-// multipart form whose files named media are photos.
-func (s *Server) o311Form(r *http.Request) (url.Values, [][]byte, error) {
+// o311Post reads and authenticates a POST: the rate of unauthenticated reading per client address
+// is bounded before any of the body is read, and so are the multipart bodies read at once.
+//
+//   - api_key in the query string is checked first, before the body is read; a valid one is not
+//     limited (a client with many reports, photos above all, should send it so).
+//   - Otherwise the body must be read to find the key. A multipart body (up to ~31 MiB) takes a
+//     token of the address's limiter (the one of public uploads) before it is read; a
+//     form-encoded body (at most BodyLimit) is read only while the address has a token left.
+//   - A failed key takes a token, so an address that guesses keys is soon refused (429), before
+//     its bodies are read.
+//   - At most Config.Open311Reads multipart requests are read and handled at once (their photos
+//     are in memory until the handler returns: the caller defers release); beyond, 503 with
+//     Retry-After.
+func (s *Server) o311Post(w http.ResponseWriter, r *http.Request) (v url.Values, media [][]byte, k sqlstore.APIKey, ctx context.Context, release func(), err error) {
+	release = func() {}
+	v, media, k, ctx, err = s.o311Read(w, r, &release)
+	return
+}
+
+func (s *Server) o311Read(w http.ResponseWriter, r *http.Request, release *func()) (url.Values, [][]byte, sqlstore.APIKey, context.Context, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, nil, redgrid.Invalid("query", "syntax", "query: the query string is malformed")
+		return nil, nil, sqlstore.APIKey{}, nil, redgrid.Invalid("query", "syntax", "query: the query string is malformed")
+	}
+	lim := s.limiter("open311:" + redgrid.ActorFrom(r.Context()).RemoteAddr)
+	limited := func() error {
+		w.Header().Set("Retry-After", "60")
+		return redgrid.Errorf(redgrid.KindRateLimited, "too many unauthenticated or refused requests from this address; wait a minute")
+	}
+	var k sqlstore.APIKey
+	var ctx context.Context
+	if _, ok := q["api_key"]; ok {
+		if k, ctx, err = s.o311Key(r, q); err != nil {
+			if !lim.Allow() {
+				return nil, nil, k, nil, limited()
+			}
+			return nil, nil, k, nil, err
+		}
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	multipart := err == nil && mt == "multipart/form-data"
+	if ctx == nil && (multipart && !lim.Allow() || !multipart && lim.Tokens() < 1) {
+		return nil, nil, k, nil, limited()
+	}
+	if multipart {
+		select {
+		case s.o311Reads <- struct{}{}:
+			*release = func() { <-s.o311Reads }
+		default:
+			w.Header().Set("Retry-After", "5")
+			return nil, nil, k, nil, redgrid.Errorf(kindUnavailable, "the server is reading as many uploads as it may; retry in a few seconds")
+		}
+	}
+	v, media, err := s.o311Form(r, q, mt, multipart)
+	if err != nil {
+		return nil, nil, k, nil, err
+	}
+	if ctx == nil {
+		if k, ctx, err = s.o311Key(r, v); err != nil {
+			lim.Allow()
+			return nil, nil, k, nil, err
+		}
+	}
+	return v, media, k, ctx, nil
+}
+
+// o311Form reads the parameters of a POST: a form-encoded body (with the query string q), or a
+// multipart form whose files named media are photos.
+func (s *Server) o311Form(r *http.Request, q url.Values, mt string, multipart bool) (url.Values, [][]byte, error) {
 	var v url.Values
 	var media [][]byte
+	var err error
 	switch {
-	case err == nil && mt == "application/x-www-form-urlencoded":
+	case mt == "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.BodyLimit))
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -256,7 +325,7 @@ func (s *Server) o311Form(r *http.Request) (url.Values, [][]byte, error) {
 		if v, err = url.ParseQuery(string(body)); err != nil {
 			return nil, nil, redgrid.Invalid("body", "form", "body: not a well-formed application/x-www-form-urlencoded form")
 		}
-	case err == nil && mt == "multipart/form-data":
+	case multipart:
 		if v, media, err = readMultipart(r, open311Limit, "media", open311Media); err != nil {
 			return nil, nil, err
 		}
@@ -307,11 +376,8 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 	if err := checkIdempotencyKey(r); err != nil {
 		return err
 	}
-	v, media, err := s.o311Form(r)
-	if err != nil {
-		return err
-	}
-	k, ctx, err := s.o311Key(r, v)
+	v, media, k, ctx, release, err := s.o311Post(w, r)
+	defer release()
 	if err != nil {
 		return err
 	}
@@ -332,9 +398,7 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 		}
 		return s.o311Created(w, f, c, true)
 	}
-	name := strings.TrimSpace(strings.TrimSpace(in.FirstName) + " " + strings.TrimSpace(in.LastName))
-	nc := redgrid.NewCase{Category: in.ServiceCode, Lat: in.Lat, Lng: in.Long, Address: in.AddressString, Description: in.Description,
-		Channel: redgrid.ChannelOpen311, ReporterName: name, ReporterPhone: in.Phone, Anonymous: name == "" && in.Phone == ""}
+	nc, detail := o311NewCase(in)
 	var photos []photo.Processed
 	for _, m := range media {
 		p, err := processPhoto(m, "media")
@@ -347,16 +411,21 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 	if err != nil {
 		return err
 	}
-	// Everything is valid: store the photos, then the case that names them.
-	plain := redgrid.WithIdempotency(ctx, redgrid.Idempotency{})
-	for _, p := range photos {
-		row, _, err := s.savePhoto(plain, p, &k.UserID)
-		if err != nil {
-			return err
-		}
+	ci.EventDetail = detail
+	// Everything is valid: write the photos' files; their rows are recorded with the case, in
+	// its transaction, so a failed or retried report leaves none behind, and then neither files.
+	rows, undo, err := s.writePhotoFiles(photos, &k.UserID)
+	if err != nil {
+		return err
+	}
+	ci.NewPhotos = rows
+	for _, row := range rows {
 		ci.In.Photos = append(ci.In.Photos, row.ID)
 	}
 	c, replayed, err := s.store.CreateCase(ctx, ci)
+	if err != nil || replayed {
+		undo()
+	}
 	if err != nil {
 		return err
 	}
@@ -364,6 +433,35 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 		s.log.Warn("api key last use not recorded", "request_id", redgrid.ActorFrom(ctx).RequestID, "err", err)
 	}
 	return s.o311Created(w, f, c, replayed)
+}
+
+// o311NewCase makes the report of a POST requests. What a client such as FixMyStreet cannot
+// correct is not refused (it would retry for ever) but stored as well as it can be, and the report
+// event's detail says so: free text with control characters or beyond its limit (cut, ending in
+// '…'), a phone in E.164 (+86… written as redgrid keeps it), and a phone that is still not a
+// mainland number, which is dropped with the name: the report becomes anonymous.
+func o311NewCase(in open311.NewRequest) (redgrid.NewCase, map[string]any) {
+	detail := map[string]any{}
+	adjusted := in.Adjusted
+	name, cut := in.ReporterName()
+	if cut {
+		adjusted = append(adjusted, "first_name+last_name")
+	}
+	phone := open311.NormalPhone(in.Phone)
+	if phone != "" && !redgrid.ValidPhone(phone) {
+		detail["phone_dropped"] = "not a mainland mobile or landline number; the report is taken as anonymous"
+		phone, name = "", ""
+		detail["anonymous"] = true
+	}
+	if len(adjusted) > 0 {
+		detail["adjusted"] = adjusted
+	}
+	if len(in.MediaURLs) > 0 {
+		detail["media_urls"] = in.MediaURLs
+	}
+	nc := redgrid.NewCase{Category: in.ServiceCode, Lat: in.Lat, Lng: in.Long, Address: in.AddressString, Description: in.Description,
+		Channel: redgrid.ChannelOpen311, ReporterName: name, ReporterPhone: phone, Anonymous: name == "" && phone == ""}
+	return nc, detail
 }
 
 func (s *Server) o311Created(w http.ResponseWriter, f open311.Format, c redgrid.Case, replayed bool) error {
@@ -392,10 +490,37 @@ func (s *Server) o311Case(ctx context.Context, number string, withPrivate bool) 
 	return c, err
 }
 
-func o311Request(c redgrid.Case) open311.Request {
+// o311MediaURL is the first http(s) media_url a client sent with its report (kept in the report
+// event's detail), shown when no photo is stored with the case.
+func o311MediaURL(c redgrid.Case, report map[string]any) string {
+	if len(c.Photos) > 0 {
+		return ""
+	}
+	urls, _ := report["media_urls"].([]any)
+	for _, u := range urls {
+		if s, ok := u.(string); ok {
+			if p, err := url.Parse(s); err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// reportDetail is the detail of a case's report event, from its timeline.
+func reportDetail(c redgrid.Case) map[string]any {
+	for _, e := range c.Events {
+		if e.Action == "report" {
+			return e.Detail
+		}
+	}
+	return nil
+}
+
+func o311Request(c redgrid.Case, report map[string]any) open311.Request {
 	out := open311.Request{ServiceRequestID: c.Number, Status: open311.Status(c.State), StatusNotes: open311.StateNote(c.State),
 		ServiceName: c.CategoryName, ServiceCode: c.Category, Description: c.Description, RequestedDatetime: open311.FormatTime(c.CreatedAt),
-		UpdatedDatetime: open311.FormatTime(c.UpdatedAt), Address: c.Address, Lat: c.Lat, Long: c.Lng}
+		UpdatedDatetime: open311.FormatTime(c.UpdatedAt), Address: c.Address, Lat: c.Lat, Long: c.Lng, MediaURL: o311MediaURL(c, report)}
 	if c.DueAt != nil && !c.State.Final() {
 		out.ExpectedDatetime = open311.FormatTime(*c.DueAt)
 	}
@@ -459,12 +584,20 @@ func (s *Server) o311GetRequests(w http.ResponseWriter, r *http.Request, f open3
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	reports, err := s.store.ReportDetails(r.Context(), ids)
+	if err != nil {
+		return err
+	}
 	out := open311.Requests{}
 	for _, c := range list {
 		if len(numbers) > 0 && !numbers[c.Number] {
 			continue // an id whose date part does not match
 		}
-		out = append(out, o311Request(c))
+		out = append(out, o311Request(c, reports[c.ID]))
 	}
 	return open311.Write(w, f, http.StatusOK, out)
 }
@@ -477,7 +610,7 @@ func (s *Server) o311GetRequest(w http.ResponseWriter, r *http.Request, number s
 	if err != nil {
 		return err
 	}
-	return open311.Write(w, f, http.StatusOK, open311.Requests{o311Request(c)})
+	return open311.Write(w, f, http.StatusOK, open311.Requests{o311Request(c, reportDetail(c))})
 }
 
 // o311Token: redgrid answers POST requests at once with the id and issues no tokens; a client
@@ -562,22 +695,21 @@ func (s *Server) o311GetUpdates(w http.ResponseWriter, r *http.Request, f open31
 // o311PostUpdate records a citizen's update (FixMyStreet's comment on a report it sent) as a
 // "comment" event on the case: it never moves the case through the loop — reopening is the
 // resident's rating at the call-back — and on a closed case it is recorded all the same, for the
-// staff to read. The status the client sends is recorded with it. The commenter's email and
-// phone are not stored. A retry with the same update_id (or Idempotency-Key) records nothing new.
+// staff to read; a comment on a duplicate lands on the case it was merged into. The status the
+// client sends is recorded with it. The commenter's email and phone are not stored. A retry with
+// the same update_id for the same request (whatever its status and text) or, without update_id,
+// the same Idempotency-Key records nothing new and answers with the first update's id.
 func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open311.Format) error {
 	if err := checkIdempotencyKey(r); err != nil {
 		return err
 	}
-	v, media, err := s.o311Form(r)
+	v, media, k, ctx, release, err := s.o311Post(w, r)
+	defer release()
 	if err != nil {
 		return err
 	}
 	if len(media) > 0 {
 		return redgrid.Invalid("media", "unsupported", "media: an update takes no photos")
-	}
-	k, ctx, err := s.o311Key(r, v)
-	if err != nil {
-		return err
 	}
 	in, perr := open311.ParseNewUpdate(v)
 	if err := s.o311Jurisdiction(ctx, in.JurisdictionID); err != nil {
@@ -590,11 +722,15 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open31
 	if err != nil {
 		return err
 	}
-	hash := sha256.Sum256([]byte(in.ServiceRequestID + "\x00" + in.Status + "\x00" + in.Description))
-	if r.Header.Get("Idempotency-Key") != "" {
+	if in.UpdateID != "" {
+		// FixMyStreet resends an update with its status recomputed: a retry is known by the key,
+		// the request and the client's update_id alone, whatever else it carries this time.
+		id := k.Name + "\x00" + in.ServiceRequestID + "\x00" + in.UpdateID
+		hash := sha256.Sum256([]byte(id))
+		ctx = redgrid.WithIdempotency(ctx, redgrid.Idempotency{Key: "open311-update:" + hex.EncodeToString(hash[:]),
+			Route: "open311 servicerequestupdates", RequestHash: hex.EncodeToString(hash[:])})
+	} else if r.Header.Get("Idempotency-Key") != "" {
 		ctx = withIdempotency(r.WithContext(ctx), formHash(v, nil))
-	} else if in.UpdateID != "" {
-		ctx = redgrid.WithIdempotency(ctx, redgrid.Idempotency{Key: "open311-update:" + in.UpdateID, Route: "open311 servicerequestupdates", RequestHash: hex.EncodeToString(hash[:])})
 	}
 	detail := map[string]any{"source": "open311", "client": k.Name}
 	if in.Status != "" {
@@ -609,7 +745,10 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open31
 	if in.MediaURL != "" {
 		detail["media_url"] = in.MediaURL
 	}
-	id, replayed, err := s.store.CommentOnCase(ctx, c.ID, strings.TrimSpace(in.Description), detail)
+	if len(in.Adjusted) > 0 {
+		detail["adjusted"] = in.Adjusted
+	}
+	id, replayed, err := s.store.CommentOnCase(ctx, c.ID, in.Description, detail)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -159,19 +160,52 @@ func processPhoto(data []byte, field string) (photo.Processed, error) {
 	return p, err
 }
 
+// newPhotoRow is the row of a cleaned photo under a new id.
+func newPhotoRow(pr photo.Processed, uploaderID *int64) sqlstore.Photo {
+	row := sqlstore.Photo{ID: photo.NewID(), Format: string(pr.Format), Width: pr.Width, Height: pr.Height, Bytes: len(pr.Data),
+		SHA256: pr.SHA256, Uploader: "public", UploaderID: uploaderID}
+	if uploaderID != nil {
+		row.Uploader = "user:" + strconv.FormatInt(*uploaderID, 10)
+	}
+	return row
+}
+
 // savePhoto writes a cleaned photo's files and records it (with the Idempotency-Key of ctx, if
 // any).
 func (s *Server) savePhoto(ctx context.Context, pr photo.Processed, uploaderID *int64) (sqlstore.Photo, bool, error) {
 	if s.cfg.PhotoDir == "" {
 		return sqlstore.Photo{}, false, redgrid.Errorf(kindUnavailable, "photo storage is not configured on this server")
 	}
-	row := sqlstore.Photo{ID: photo.NewID(), Format: string(pr.Format), Width: pr.Width, Height: pr.Height, Bytes: len(pr.Data),
-		SHA256: pr.SHA256, Uploader: "public", UploaderID: uploaderID}
-	if uploaderID != nil {
-		row.Uploader = "user:" + strconv.FormatInt(*uploaderID, 10)
-	}
+	row := newPhotoRow(pr, uploaderID)
 	files := photo.Files{Dir: s.cfg.PhotoDir}
 	return s.store.CreatePhoto(ctx, row, func() error { return files.Write(row.ID, pr) })
+}
+
+// writePhotoFiles writes the files of cleaned photos whose rows the caller records in a
+// transaction of its own (see sqlstore.CaseIntake.NewPhotos); the undo removes them again, for
+// when that transaction fails or is not needed (a retry).
+func (s *Server) writePhotoFiles(ps []photo.Processed, uploaderID *int64) (rows []sqlstore.Photo, undo func(), err error) {
+	files := photo.Files{Dir: s.cfg.PhotoDir}
+	undo = func() {
+		for _, row := range rows {
+			f, _ := photo.ParseFormat(row.Format)
+			if err := files.Remove(row.ID, f); err != nil {
+				s.log.Warn("photo files not removed", "photo", row.ID, "err", err)
+			}
+		}
+	}
+	if len(ps) > 0 && s.cfg.PhotoDir == "" {
+		return nil, undo, redgrid.Errorf(kindUnavailable, "photo storage is not configured on this server")
+	}
+	for _, pr := range ps {
+		row := newPhotoRow(pr, uploaderID)
+		rows = append(rows, row)
+		if err := files.Write(row.ID, pr); err != nil {
+			undo()
+			return nil, func() {}, err
+		}
+	}
+	return rows, undo, nil
 }
 
 // storePhoto cleans an upload and saves it under the request's Idempotency-Key.
@@ -267,8 +301,10 @@ func (s *Server) getPhoto(thumb bool) authedFunc {
 	}
 }
 
-// publicCasePhoto serves a photo of the case a resident follows (GET
-// /api/v1/public/cases/{token}/photos/{id}[/thumb]).
+// publicCasePhoto serves a photo of the report of the case a resident follows (GET
+// /api/v1/public/cases/{token}/photos/{id}[/thumb]): only the photos of the report itself (the
+// case's photos, which the public view lists), not those the staff attach to feedback or
+// verification, which are internal records.
 func (s *Server) publicCasePhoto(thumb bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c, _, err := s.followedCase(r)
@@ -279,7 +315,7 @@ func (s *Server) publicCasePhoto(thumb bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if ph.CaseID == nil || *ph.CaseID != c.ID {
+		if ph.CaseID == nil || *ph.CaseID != c.ID || !slices.Contains(c.Photos, ph.ID) {
 			return noPhoto()
 		}
 		return s.servePhoto(w, r, ph, thumb)

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redgrid/redgrid/internal/api"
 	"github.com/redgrid/redgrid/internal/redgridtest"
@@ -326,6 +327,78 @@ func TestPhotosNotConfigured(t *testing.T) {
 		st, _, b := ev.upload("grid1", "/api/v1/photos", string(gpsJPEG(t)), "image/jpeg", nil)
 		if st != 503 {
 			t.Fatalf("upload without a photo directory: %d %s", st, b)
+		}
+	})
+}
+
+// TestPhotosOfOthers: a photo is put on a case only by whoever uploaded it (a resident's upload
+// from the public page only by a public report); the follow link serves the photos of the report,
+// not those staff attach to their feedback.
+func TestPhotosOfOthers(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnvWith(t, e, api.Config{PhotoDir: t.TempDir()})
+		body, ct := multipartFile(t, "file", gpsJPEG(t))
+		upload := func(user, path string) string {
+			t.Helper()
+			st, ph, b := ev.upload(user, path, body, ct, nil)
+			if st != 201 {
+				t.Fatalf("upload by %q: %d %s", user, st, b)
+			}
+			return ph.ID
+		}
+		workers, residents := upload("grid1", "/api/v1/photos"), upload("", "/api/v1/public/photos")
+		lng, lat := inCell(0, 0)
+		token := "resident-token-0002"
+		for _, c := range []struct {
+			user, path, photo string
+		}{
+			{"community1", "/api/v1/cases", workers},   // another user's upload
+			{"community1", "/api/v1/cases", residents}, // a resident's upload, by staff
+			{"", "/api/v1/public/cases", workers},      // a worker's upload, by a resident
+		} {
+			channel := "phone"
+			if c.user == "" {
+				channel = "qr"
+			}
+			before := ev.digest()
+			res, b := ev.do(c.user, "POST", c.path, fmt.Sprintf(`{"category":"0101","lng":%v,"lat":%v,"description":"井盖缺失","channel":%q,"anonymous":true,"photos":[%q]}`,
+				lng, lat, channel, c.photo), nil)
+			if res.StatusCode != 400 || ev.digest() != before {
+				t.Fatalf("%q puts photo %s on a case through %s: %d %s", c.user, c.photo, c.path, res.StatusCode, b)
+			}
+			wantProblem(t, b, 400, "photos[0]", "exists")
+		}
+		res, b := ev.do("", "POST", "/api/v1/public/cases", fmt.Sprintf(`{"category":"0101","lng":%v,"lat":%v,"description":"井盖缺失","anonymous":true,"follow_token":%q,"photos":[%q]}`,
+			lng, lat, token, residents), nil)
+		var c caseDoc
+		if json.Unmarshal(b, &c); res.StatusCode != 201 {
+			t.Fatalf("public report with the resident's photo: %d %s", res.StatusCode, b)
+		}
+		ev.store.DB().QueryRow("SELECT id FROM cases").Scan(&c.ID)
+
+		// The department feeds back with a photo of its own.
+		feedback := upload("dept1", "/api/v1/photos")
+		for _, step := range []struct{ user, body string }{
+			{"community1", `{"action":"register"}`},
+			{"community1", fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, ev.tree.Department.ID)},
+			{"dept1", `{"action":"accept"}`},
+			{"dept1", fmt.Sprintf(`{"action":"feedback","reason":"已修复","photos":[%q]}`, feedback)},
+		} {
+			ev.clock.Advance(time.Minute)
+			if st, _, b := ev.act(step.user, c.ID, step.body); st != 200 {
+				t.Fatalf("%s: %d %s", step.body, st, b)
+			}
+		}
+		if res, _ := ev.do("", "GET", "/api/v1/public/cases/"+token+"/photos/"+residents, "", nil); res.StatusCode != 200 {
+			t.Errorf("the resident's own photo through the follow link: %d", res.StatusCode)
+		}
+		for _, suffix := range []string{"", "/thumb"} {
+			if res, _ := ev.do("", "GET", "/api/v1/public/cases/"+token+"/photos/"+feedback+suffix, "", nil); res.StatusCode != 404 {
+				t.Errorf("the department's feedback photo%s through the follow link: %d, want 404", suffix, res.StatusCode)
+			}
+		}
+		if res, _ := ev.do("community1", "GET", "/api/v1/photos/"+feedback, "", nil); res.StatusCode != 200 {
+			t.Errorf("staff of the case read the feedback photo: %d", res.StatusCode)
 		}
 	})
 }

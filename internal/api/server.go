@@ -63,6 +63,9 @@ type Config struct {
 	// any district at the root of the tree); Open311Contact is discovery's contact line.
 	Open311Jurisdiction string
 	Open311Contact      string
+	// Open311Reads bounds the multipart Open311 bodies (up to ~31 MiB each, held in memory) read
+	// at once; beyond, 503 with Retry-After (default 4).
+	Open311Reads int
 }
 
 func (c *Config) defaults() {
@@ -93,6 +96,9 @@ func (c *Config) defaults() {
 	if !(c.BasicWeight > 0 && c.BasicWeight <= 1) {
 		c.BasicWeight = redgrid.DefaultBasicWeight
 	}
+	if c.Open311Reads <= 0 {
+		c.Open311Reads = 4
+	}
 	if c.Argon.Memory == 0 {
 		c.Argon = auth.DefaultParams
 	}
@@ -114,7 +120,9 @@ type Server struct {
 	registry *prometheus.Registry
 	limMu    sync.Mutex
 	limits   map[string]*rate.Limiter
-	dummy    string // a hash to verify against when the user does not exist, so timing tells nothing
+	// o311Reads holds a token for each multipart Open311 body being read (Config.Open311Reads).
+	o311Reads chan struct{}
+	dummy     string // a hash to verify against when the user does not exist, so timing tells nothing
 }
 
 // New builds the server. ui serves everything outside /api (the embedded web UI); nil for none.
@@ -128,7 +136,8 @@ func New(store *sqlstore.Store, log *slog.Logger, cfg Config, now func() time.Ti
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, log: log, cfg: cfg, now: now, ui: ui, limits: map[string]*rate.Limiter{}, atlas: cfg.Atlas}
+	s := &Server{store: store, log: log, cfg: cfg, now: now, ui: ui, limits: map[string]*rate.Limiter{}, atlas: cfg.Atlas,
+		o311Reads: make(chan struct{}, cfg.Open311Reads)}
 	if s.atlas == nil {
 		s.atlas = atlas.New(store, atlas.Options{}, log)
 		if err := s.atlas.Refresh(context.Background()); err != nil {

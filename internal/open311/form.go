@@ -17,7 +17,8 @@ const (
 	MaxParams      = 200  // parameters of one call
 	MaxAttributes  = 50   // attribute[…] parameters
 	MaxText        = 2000 // description, an attribute's value, a media_url
-	MaxShort       = 200  // ids, keys, addresses, names
+	MaxShort       = 200  // ids, keys, addresses
+	MaxName        = 50   // a reporter's name (first and last joined)
 	MaxListItems   = 1000 // comma-separated service_request_id, service_code and status lists
 	MaxMediaURLs   = 9
 	maxValueLength = 8 << 10 // any single value, before its own rule (bytes)
@@ -27,8 +28,9 @@ const (
 // field error (field = the parameter's name). Unknown parameters are ignored, as Open311 clients
 // send extensions of their own (FixMyStreet's service_request_id_ext, title, …).
 type params struct {
-	v   url.Values
-	val redgrid.Validator
+	v        url.Values
+	val      redgrid.Validator
+	adjusted []string // free-text parameters changed to be stored (see lenient)
 }
 
 func newParams(v url.Values) *params {
@@ -42,15 +44,24 @@ func newParams(v url.Values) *params {
 // text returns the single value of name, checked: given once, valid UTF-8 without control
 // characters (line breaks and tabs allowed where multiline), at most max characters.
 func (p *params) text(name string, max int, multiline bool) string {
-	vs := p.v[name]
-	if len(vs) == 0 {
+	s, ok := p.single(name)
+	if !ok {
 		return ""
 	}
+	return p.check(name, s, max, multiline)
+}
+
+// single returns the value of name; ok is false when it is absent or (a broken rule) given more
+// than once.
+func (p *params) single(name string) (string, bool) {
+	vs := p.v[name]
 	if len(vs) > 1 {
 		p.val.Add(name, "single", name+": given more than once")
-		return ""
 	}
-	return p.check(name, vs[0], max, multiline)
+	if len(vs) != 1 {
+		return "", false
+	}
+	return vs[0], true
 }
 
 func (p *params) check(name, s string, max int, multiline bool) string {
@@ -65,6 +76,43 @@ func (p *params) check(name, s string, max int, multiline bool) string {
 		return ""
 	}
 	return s
+}
+
+// lenient returns the single value of name as free text from a client that cannot correct what
+// it sends (FixMyStreet retries a refused report for ever): invalid UTF-8 is replaced, control
+// characters become spaces (line breaks and tabs are kept where multiline), the text is trimmed
+// and, beyond max characters, cut to end in '…'. The field's name joins p.adjusted when the value
+// was changed other than by trimming.
+func (p *params) lenient(name string, max int, multiline bool) string {
+	v, ok := p.single(name)
+	if !ok {
+		return ""
+	}
+	s, changed := Clean(v, max, multiline)
+	if changed {
+		p.adjusted = append(p.adjusted, name)
+	}
+	return s
+}
+
+// Clean makes free text storable: invalid UTF-8 replaced, control characters turned into spaces
+// (but line breaks and tabs where multiline), trimmed, and cut to at most max characters ending in
+// '…'. changed reports a change other than the trimming.
+func Clean(s string, max int, multiline bool) (string, bool) {
+	out := strings.ToValidUTF8(s, "\uFFFD")
+	out = strings.Map(func(r rune) rune {
+		if r < 0x20 && !(multiline && (r == '\n' || r == '\r' || r == '\t')) || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, out)
+	changed := out != s
+	out = strings.TrimSpace(out)
+	if utf8.RuneCountInString(out) > max {
+		out = strings.TrimSpace(string([]rune(out)[:max-1])) + "…"
+		changed = true
+	}
+	return out, changed
 }
 
 // missing: name is absent, or given once and blank.
@@ -146,6 +194,9 @@ type NewRequest struct {
 	Description    string
 	MediaURLs      []string
 	Attributes     map[string]string
+	// Adjusted names the free-text parameters that were changed to be stored: control characters
+	// replaced, or cut to their limit (see Clean).
+	Adjusted []string
 }
 
 // ParseNewRequest reads the parameters of POST requests; a *redgrid.Error of KindInvalid names
@@ -162,10 +213,10 @@ func ParseNewRequest(v url.Values) (NewRequest, error) {
 		Email:          p.text("email", 254, false),
 		DeviceID:       p.text("device_id", MaxShort, false),
 		AccountID:      p.text("account_id", MaxShort, false),
-		FirstName:      p.text("first_name", 50, false),
-		LastName:       p.text("last_name", 50, false),
-		Phone:          p.text("phone", 30, false),
-		Description:    p.text("description", redgrid.MaxCaseDescription, true),
+		FirstName:      p.lenient("first_name", MaxName, false),
+		LastName:       p.lenient("last_name", MaxName, false),
+		Phone:          p.lenient("phone", MaxShort, false),
+		Description:    p.lenient("description", redgrid.MaxCaseDescription, true),
 		Attributes:     map[string]string{},
 	}
 	lon := "long"
@@ -212,7 +263,41 @@ func ParseNewRequest(v url.Values) (NewRequest, error) {
 	if n > MaxAttributes {
 		p.val.Add("attribute", "max_items", fmt.Sprintf("at most %d attribute parameters", MaxAttributes))
 	}
+	in.Adjusted = p.adjusted
 	return in, p.val.Err()
+}
+
+// ReporterName is first_name and last_name joined, cut to end in '…' beyond MaxName characters;
+// cut reports the cutting.
+func (in NewRequest) ReporterName() (name string, cut bool) {
+	name = strings.TrimSpace(in.FirstName + " " + in.LastName)
+	if utf8.RuneCountInString(name) > MaxName {
+		return strings.TrimSpace(string([]rune(name)[:MaxName-1])) + "…", true
+	}
+	return name, false
+}
+
+// NormalPhone writes a phone number as redgrid keeps it: without spaces, dashes, dots or
+// brackets, and without the country code of China (+86 or 0086), which FixMyStreet sends in
+// E.164 (+8613800138000 → 13800138000; +86 10 1234 5678 → 01012345678). Whether the result is a
+// valid number is redgrid.ValidPhone's to say.
+func NormalPhone(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '.', '(', ')', '\u00a0':
+			return -1
+		}
+		return r
+	}, s)
+	for _, cc := range []string{"+86", "0086"} {
+		if rest, ok := strings.CutPrefix(s, cc); ok {
+			if !redgrid.ValidPhone(rest) && redgrid.ValidPhone("0"+rest) {
+				rest = "0" + rest // a landline's area code without its trunk 0
+			}
+			return rest
+		}
+	}
+	return s
 }
 
 // NewUpdate is POST servicerequestupdates (FixMyStreet), parsed.
@@ -230,6 +315,8 @@ type NewUpdate struct {
 	FirstName   string
 	LastName    string
 	Phone       string
+	// Adjusted names the free-text parameters changed to be stored (see Clean).
+	Adjusted []string
 }
 
 // ParseNewUpdate reads the parameters of POST servicerequestupdates.
@@ -242,12 +329,12 @@ func ParseNewUpdate(v url.Values) (NewUpdate, error) {
 		UpdateID:         p.text("update_id", 64, false),
 		UpdatedAt:        p.time("updated_datetime"),
 		Status:           strings.ToUpper(p.text("status", 40, false)),
-		Description:      p.text("description", redgrid.MaxCaseDescription, true),
+		Description:      p.lenient("description", redgrid.MaxCaseDescription, true),
 		MediaURL:         p.text("media_url", MaxText, false),
 		Email:            p.text("email", 254, false),
-		FirstName:        p.text("first_name", 50, false),
-		LastName:         p.text("last_name", 50, false),
-		Phone:            p.text("phone", 30, false),
+		FirstName:        p.lenient("first_name", MaxName, false),
+		LastName:         p.lenient("last_name", MaxName, false),
+		Phone:            p.lenient("phone", MaxShort, false),
 	}
 	if p.missing("description") {
 		p.val.Add("description", "required", "description: required")
@@ -255,6 +342,7 @@ func ParseNewUpdate(v url.Values) (NewUpdate, error) {
 	if in.Status != "" && !ClientStatuses[in.Status] {
 		p.val.Add("status", "enum", "status: must be OPEN, CLOSED or one of FixMyStreet's extended statuses")
 	}
+	in.Adjusted = p.adjusted
 	return in, p.val.Err()
 }
 

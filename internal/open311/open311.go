@@ -11,8 +11,11 @@
 package open311
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -56,10 +59,14 @@ func FormatTime(t time.Time) string { return t.In(CST).Format("2006-01-02T15:04:
 
 // ParseTime reads a W3C date-time (a profile of ISO 8601): a date (taken as midnight CST), or a
 // date and time with seconds optional, fractions allowed and a zone designator (Z or ±hh:mm)
-// required.
+// required. A space in place of the + of the offset (2026-03-02T17:00:00 08:00) is read as +: it
+// is what an unescaped + in a query string decodes to.
 func ParseTime(s string) (time.Time, bool) {
 	if len(s) > 40 {
 		return time.Time{}, false
+	}
+	if n := len(s); n > 16 && s[n-6] == ' ' && s[n-3] == ':' && strings.Contains(s, "T") {
+		s = s[:n-6] + "+" + s[n-5:]
 	}
 	if t, err := time.ParseInLocation("2006-01-02", s, CST); err == nil {
 		return t, true
@@ -79,25 +86,35 @@ type Document interface {
 	jsonDoc() any
 }
 
-// Write encodes doc in format f with the status.
+// ErrSent marks an error of Write after the status line was sent: the response is under way and
+// no other document may be written (the caller logs it and stops).
+var ErrSent = errors.New("open311: the response was sent in part")
+
+// Write encodes doc in format f with the status. The document is encoded in full first, so an
+// encoding error leaves the response untouched (the caller may still answer with an error
+// document); an error while sending it wraps ErrSent.
 func Write(w http.ResponseWriter, f Format, status int, doc Document) error {
+	var buf bytes.Buffer
+	if f == JSON {
+		if err := json.NewEncoder(&buf).Encode(doc.jsonDoc()); err != nil {
+			return err
+		}
+	} else {
+		buf.WriteString(xml.Header)
+		if err := xml.NewEncoder(&buf).Encode(doc.xmlDoc()); err != nil {
+			return err
+		}
+		buf.WriteByte('\n')
+	}
 	w.Header().Set("Content-Type", f.ContentType())
 	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	if f == JSON {
-		return json.NewEncoder(w).Encode(doc.jsonDoc())
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("%w: %w", ErrSent, err)
 	}
-	if _, err := w.Write([]byte(xml.Header)); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	if err := enc.Encode(doc.xmlDoc()); err != nil {
-		return err
-	}
-	_, err := w.Write([]byte("\n"))
-	return err
+	return nil
 }
 
 // Error is one error of an error response; Code is the HTTP status.
@@ -234,6 +251,9 @@ type Request struct {
 	Address           string  `json:"address,omitempty" xml:"address,omitempty"`
 	Lat               float64 `json:"lat" xml:"lat"`
 	Long              float64 `json:"long" xml:"long"`
+	// MediaURL is the photo the client linked to (its media_url) when no photo is stored with
+	// the request.
+	MediaURL string `json:"media_url,omitempty" xml:"media_url,omitempty"`
 }
 
 // Requests is a list of requests: <service_requests><request>… and [Request].

@@ -3,6 +3,7 @@ package photo
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -142,4 +143,19 @@ func (fs Files) Open(id string, f Format, thumb bool) (*os.File, error) {
 		return nil, fmt.Errorf("photo files: bad id %q", id)
 	}
 	return os.Open(fs.Path(id, f, thumb))
+}
+
+// Remove deletes a photo's files (those that exist): the files of a photo whose row was never
+// committed.
+func (fs Files) Remove(id string, f Format) error {
+	if !ValidID(id) {
+		return fmt.Errorf("photo files: bad id %q", id)
+	}
+	var first error
+	for _, thumb := range []bool{false, true} {
+		if err := os.Remove(fs.Path(id, f, thumb)); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
+			first = fmt.Errorf("photo files: %w", err)
+		}
+	}
+	return first
 }

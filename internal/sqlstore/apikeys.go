@@ -14,13 +14,18 @@ import (
 
 // APIKey is an Open311 client's key: only its hash is kept. It acts as a redgrid account.
 type APIKey struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	UserID     int64      `json:"user_id"`
-	Username   string     `json:"username"`
-	CreatedAt  time.Time  `json:"created_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	UserID   int64  `json:"user_id"`
+	Username string `json:"username"`
+	// ServiceAccount: the account is the key's own (open311-NAME, made for it and disabled for
+	// login by design). Otherwise it is a real account, and the key works while it is enabled.
+	ServiceAccount bool `json:"service_account"`
+	// UserDisabled: the account is disabled (for a real account: the key is refused).
+	UserDisabled bool       `json:"user_disabled"`
+	CreatedAt    time.Time  `json:"created_at"`
+	RevokedAt    *time.Time `json:"revoked_at"`
+	LastUsedAt   *time.Time `json:"last_used_at"`
 }
 
 var apiKeyNameRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,23}$`)
@@ -37,6 +42,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, name, keyHash, username string
 	var k APIKey
 	err := s.write(ctx, func(t *tx) error {
 		var userID int64
+		service := username == ""
 		if username != "" {
 			err := t.queryRow("SELECT id FROM users WHERE username = ?", username).Scan(&userID)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -59,26 +65,27 @@ func (s *Store) CreateAPIKey(ctx context.Context, name, keyHash, username string
 				return err
 			}
 		}
-		err := t.queryRow("INSERT INTO api_keys (name, key_hash, user_id, created_at) VALUES (?, ?, ?, ?) RETURNING id", name, keyHash, userID, now).Scan(&k.ID)
+		err := t.queryRow("INSERT INTO api_keys (name, key_hash, user_id, service_account, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+			name, keyHash, userID, service, now).Scan(&k.ID)
 		if isUnique(err) {
 			return redgrid.Errorf(redgrid.KindConflict, "an API key named %s exists already", name)
 		}
 		if err != nil {
 			return err
 		}
-		k.Name, k.UserID, k.Username, k.CreatedAt = name, userID, username, now
+		k.Name, k.UserID, k.Username, k.ServiceAccount, k.CreatedAt = name, userID, username, service, now
 		return t.audit("apikey.add", "apikey:"+name, map[string]any{"user": username})
 	})
 	return k, err
 }
 
-const apiKeyCols = "k.id, k.name, k.user_id, u.username, k.created_at, k.revoked_at, k.last_used_at"
+const apiKeyCols = "k.id, k.name, k.user_id, u.username, k.service_account, u.disabled, k.created_at, k.revoked_at, k.last_used_at"
 
 func scanAPIKey(r scanner) (APIKey, error) {
 	var k APIKey
 	var created timeCol
 	var revoked, used any
-	if err := r.Scan(&k.ID, &k.Name, &k.UserID, &k.Username, &created, &revoked, &used); err != nil {
+	if err := r.Scan(&k.ID, &k.Name, &k.UserID, &k.Username, &k.ServiceAccount, &k.UserDisabled, &created, &revoked, &used); err != nil {
 		return k, err
 	}
 	k.CreatedAt = created.t
@@ -122,10 +129,11 @@ func (s *Store) RevokeAPIKey(ctx context.Context, name string) error {
 }
 
 // APIKeyByHash returns the key in use with this hash; KindForbidden when there is none (unknown
-// or revoked alike).
+// or revoked alike) and when it acts as a real account (not its own service account) that is
+// disabled.
 func (s *Store) APIKeyByHash(ctx context.Context, hash string) (APIKey, error) {
 	k, err := scanAPIKey(s.queryRow(ctx, "SELECT "+apiKeyCols+" FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ? AND k.revoked_at IS NULL", hash))
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && k.UserDisabled && !k.ServiceAccount {
 		return APIKey{}, redgrid.Errorf(redgrid.KindForbidden, "api_key is not valid")
 	}
 	if err != nil {

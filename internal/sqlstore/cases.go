@@ -235,6 +235,14 @@ type CaseIntake struct {
 	ReporterID *int64
 	// FollowHash is the hash of the token an anonymous reporter follows the case with.
 	FollowHash string
+	// NewPhotos are photos uploaded with the report itself (Open311 media): their files are
+	// written, and their rows are recorded in the case's own transaction, so a report that fails
+	// or is a retry leaves no row behind (the caller removes the files then). Their ids must be
+	// in In.Photos too.
+	NewPhotos []Photo
+	// EventDetail is added to the detail of the report event (what a channel changed or kept of
+	// the report, say); it cannot replace channel and category.
+	EventDetail map[string]any
 }
 
 // workDur is a limit as working time.
@@ -291,7 +299,11 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			return c, true, err
 		}
 	}
-	eventDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code}
+	eventDetail := map[string]any{}
+	for k, v := range ci.EventDetail {
+		eventDetail[k] = v
+	}
+	eventDetail["channel"], eventDetail["category"] = in.Channel, ci.Category.Code
 	auditDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}
 	fn := func(t *tx, acc *rollupAcc) error {
 		err := t.queryRow(`INSERT INTO cases (state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
@@ -301,6 +313,12 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now).Scan(&id)
 		if err != nil {
 			return err
+		}
+		for _, p := range ci.NewPhotos {
+			p.CreatedAt = now
+			if err := t.insertPhoto(p); err != nil {
+				return err
+			}
 		}
 		if len(in.Photos) > 0 {
 			if err := t.attachPhotos(id, in.Photos, "photos"); err != nil {
@@ -377,34 +395,48 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// attachPhotos links uploaded photos to a case; each must exist and belong to no case yet.
+// attachPhotos links uploaded photos to a case; each must exist, belong to no case yet and have
+// been uploaded by the actor: by the same user, or, for an actor without an account (a resident
+// on the public page), from the public page. So a photo id seen elsewhere cannot be put on a case
+// by someone else.
 func (t *tx) attachPhotos(caseID int64, ids []string, field string) error {
+	uploader, args := "uploader_id IS NULL", []any{}
+	if a := redgrid.ActorFrom(t.ctx); a.UserID != 0 {
+		uploader, args = "uploader_id = ?", []any{a.UserID}
+	}
 	for i, p := range ids {
-		res, err := t.exec("UPDATE photos SET case_id = ? WHERE id = ? AND case_id IS NULL", caseID, p)
+		res, err := t.exec("UPDATE photos SET case_id = ? WHERE id = ? AND case_id IS NULL AND "+uploader, append([]any{caseID, p}, args...)...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return redgrid.Invalid(fmt.Sprintf("%s[%d]", field, i), "exists", "photo "+p+" was not uploaded or belongs to another case")
+			return redgrid.Invalid(fmt.Sprintf("%s[%d]", field, i), "exists", "photo "+p+" was not uploaded by you or belongs to another case")
 		}
 	}
 	return nil
 }
 
 func (t *tx) caseEvent(caseID int64, action string, from, to redgrid.CaseState, reason string, detail map[string]any) error {
+	_, err := t.caseEventID(caseID, action, from, to, reason, detail)
+	return err
+}
+
+// caseEventID records an event of a case and returns its id.
+func (t *tx) caseEventID(caseID int64, action string, from, to redgrid.CaseState, reason string, detail map[string]any) (int64, error) {
 	a := redgrid.ActorFrom(t.ctx)
 	d := "{}"
 	if len(detail) > 0 {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		d = string(b)
 	}
 	actorID, name := actorCols(a)
-	_, err := t.exec("INSERT INTO case_events (case_id, at, actor_id, actor, action, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		caseID, t.s.now().UTC(), actorID, name, action, string(from), string(to), reason, d)
-	return err
+	var id int64
+	err := t.queryRow("INSERT INTO case_events (case_id, at, actor_id, actor, action, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		caseID, t.s.now().UTC(), actorID, name, action, string(from), string(to), reason, d).Scan(&id)
+	return id, err
 }
 
 // ---- reading ----
@@ -755,6 +787,42 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 		out = append(out, crs[i].Case)
 	}
 	return out, nil
+}
+
+// inList is the placeholders of an IN list of n > 0 values; idArgs are ids as its arguments.
+func inList(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+
+func idArgs(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// ReportDetails returns the detail of the report event of each of the cases ids that has one.
+func (s *Store) ReportDetails(ctx context.Context, ids []int64) (map[int64]map[string]any, error) {
+	out := map[int64]map[string]any{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.query(ctx, "SELECT case_id, detail FROM case_events WHERE action = 'report' AND case_id IN ("+inList(len(ids))+")", idArgs(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("report details: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var detail string
+		if err := rows.Scan(&id, &detail); err != nil {
+			return nil, fmt.Errorf("report details: %w", err)
+		}
+		var d map[string]any
+		if json.Unmarshal([]byte(detail), &d) == nil && d != nil {
+			out[id] = d
+		}
+	}
+	return out, rows.Err()
 }
 
 func allDigits(s string) bool {

@@ -43,25 +43,34 @@ func (s *Store) DistrictCodes(ctx context.Context) ([]string, error) {
 
 // CommentOnCase adds a comment from outside (a citizen's update through Open311) to a case's
 // timeline: an event "comment" that changes no state, with its audit line, in any state (a
-// comment on a closed case is kept for the staff to read). It returns the event's id; with an
-// Idempotency-Key a retry returns the first event's id and adds nothing.
+// comment on a closed case is kept for the staff to read). A comment on a duplicate merged into
+// another case lands on the surviving case (following merged_into), its detail naming the
+// duplicate as merged_from. It returns the event's id; with an Idempotency-Key a retry returns the
+// first event's id and adds nothing.
 func (s *Store) CommentOnCase(ctx context.Context, caseID int64, text string, detail map[string]any) (int64, bool, error) {
 	return s.create(ctx, "case_comment", func(t *tx) (int64, error) {
 		c, err := t.lockCase(caseID)
+		for i := 0; err == nil && c.MergedInto != nil && i < 10; i++ {
+			c, err = t.lockCase(*c.MergedInto)
+		}
 		if err != nil {
 			return 0, err
 		}
-		if err := t.caseEvent(caseID, "comment", c.State, c.State, text, detail); err != nil {
+		if c.ID != caseID {
+			d := map[string]any{"merged_from": caseID}
+			for k, v := range detail {
+				d[k] = v
+			}
+			detail = d
+		}
+		id, err := t.caseEventID(c.ID, "comment", c.State, c.State, text, detail)
+		if err != nil {
 			return 0, err
 		}
-		var id int64
-		if err := t.queryRow("SELECT MAX(id) FROM case_events WHERE case_id = ?", caseID).Scan(&id); err != nil {
+		if _, err := t.exec("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", s.now().UTC(), c.ID); err != nil {
 			return 0, err
 		}
-		if _, err := t.exec("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?", s.now().UTC(), caseID); err != nil {
-			return 0, err
-		}
-		return id, t.audit("case.comment", "case/"+strconv.FormatInt(caseID, 10), detail)
+		return id, t.audit("case.comment", "case/"+strconv.FormatInt(c.ID, 10), detail)
 	})
 }
 

@@ -51,11 +51,7 @@ func (s *Store) CreatePhoto(ctx context.Context, p Photo, writeFiles func() erro
 	}
 	p.CreatedAt = s.now().UTC()
 	err := s.write(ctx, func(t *tx) error {
-		if _, err := t.exec("INSERT INTO photos (id, format, width, height, bytes, sha256, uploader, uploader_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			p.ID, p.Format, p.Width, p.Height, p.Bytes, p.SHA256, p.Uploader, p.UploaderID, p.CreatedAt); err != nil {
-			return err
-		}
-		if err := t.audit("photo.upload", "photo/"+p.ID, map[string]any{"format": p.Format, "bytes": p.Bytes, "width": p.Width, "height": p.Height}); err != nil {
+		if err := t.insertPhoto(p); err != nil {
 			return err
 		}
 		if hasKey {
@@ -72,6 +68,15 @@ func (s *Store) CreatePhoto(ctx context.Context, p Photo, writeFiles func() erro
 		}
 	}
 	return p, false, err
+}
+
+// insertPhoto records a photo whose files are written, on no case yet, with its audit line.
+func (t *tx) insertPhoto(p Photo) error {
+	if _, err := t.exec("INSERT INTO photos (id, format, width, height, bytes, sha256, uploader, uploader_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		p.ID, p.Format, p.Width, p.Height, p.Bytes, p.SHA256, p.Uploader, p.UploaderID, p.CreatedAt); err != nil {
+		return err
+	}
+	return t.audit("photo.upload", "photo/"+p.ID, map[string]any{"format": p.Format, "bytes": p.Bytes, "width": p.Width, "height": p.Height})
 }
 
 // Photo returns one photo's row; KindNotFound when there is none.

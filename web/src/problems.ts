@@ -131,6 +131,11 @@ export const FIELD_RULES = [
   'overlap',
   'gap',
   'outside',
+  // Open311 and photo uploads
+  'syntax',
+  'form',
+  'max_fields',
+  'unsupported',
 ] as const
 export type FieldRule = (typeof FIELD_RULES)[number]
 

@@ -81,7 +81,7 @@ const en: Messages = {
       internal: 'Internal server error; try again later',
       unsupported_media_type: 'Unsupported content type',
       method_not_allowed: 'This operation is not supported',
-      unavailable: 'This part of the server is not available (e.g. no photo storage configured)',
+      unavailable: 'The service is unavailable for now (photo storage not configured, or busy); try again later',
     },
     rules: {
       required: 'is required',
@@ -179,6 +179,10 @@ const en: Messages = {
       image_upload: 'must be multipart/form-data or a JPEG, PNG or WebP image',
       multipart: 'the upload is malformed; choose the photo again',
       single: 'one file per upload',
+      syntax: 'the query string is malformed',
+      form: 'the form is malformed',
+      max_fields: 'the form has too many fields',
+      unsupported: 'takes no photos here',
     },
     ruleDetails: {
       maxChars: 'at most {n} characters',

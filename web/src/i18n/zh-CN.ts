@@ -81,7 +81,7 @@ const zhCN = {
       internal: '服务器内部错误，请稍后重试',
       unsupported_media_type: '不支持的请求内容类型',
       method_not_allowed: '不支持该操作',
-      unavailable: '服务器暂未提供此功能（例如未配置照片存储）',
+      unavailable: '服务暂时不可用（例如未配置照片存储或上传繁忙），请稍后再试',
     },
     rules: {
       required: '不能为空',
@@ -179,6 +179,10 @@ const zhCN = {
       image_upload: '须为 multipart/form-data 或 JPEG、PNG、WebP 图片',
       multipart: '上传内容格式有误，请重新选择照片',
       single: '每次只能上传一个文件',
+      syntax: '查询字符串格式有误',
+      form: '表单格式有误',
+      max_fields: '表单字段过多',
+      unsupported: '此处不能附带照片',
     },
     ruleDetails: {
       maxChars: '最多 {n} 个字符',
