@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redgrid/redgrid/internal/notify"
+	"github.com/redgrid/redgrid/internal/photo"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 	"github.com/redgrid/redgrid/internal/worktime"
 )
@@ -49,6 +51,8 @@ func caseFlags(fs *flag.FlagSet, c *config) {
 	fs.Var(&c.hooks, "webhook", "group robot for reminders and overdue alerts, KIND=URL[#SECRET] with KIND wecom, dingtalk or feishu (repeatable)")
 	je, _ := time.ParseDuration(env("REDGRID_JOBS_EVERY", "15s"))
 	fs.DurationVar(&c.jobsEvery, "jobs-every", je, "how often deadline reminders, overdue flags and webhooks are processed")
+	pr, _ := time.ParseDuration(env("REDGRID_PHOTO_RETENTION", "24h"))
+	fs.DurationVar(&c.photoRetention, "photo-retention", pr, "photos never put on a case are removed after this long")
 	fs.BoolVar(&c.noEscalate, "no-escalate", env("REDGRID_NO_ESCALATE", "") == "true", "keep overdue cases at their level instead of climbing the escalation ladder")
 }
 
@@ -79,12 +83,16 @@ func (c *config) calendar() (*worktime.Calendar, error) {
 	if c.jobsEvery <= 0 {
 		return nil, errors.New("--jobs-every must be positive")
 	}
+	if c.photoRetention < time.Hour {
+		return nil, errors.New("--photo-retention must be at least 1h: a resident may take that long to finish a report")
+	}
 	return cal, nil
 }
 
 // runJobs fires deadline reminders and overdue flags and delivers webhook messages until ctx ends.
 // Every server runs it; the store makes each deadline fire once across servers.
-func runJobs(ctx context.Context, s *sqlstore.Store, hooks []notify.Hook, every time.Duration, log *slog.Logger) {
+func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger) {
+	hooks, every := c.hooks, c.jobsEvery
 	t := time.NewTicker(every)
 	defer t.Stop()
 	sender := &notify.Sender{}
@@ -103,6 +111,28 @@ func runJobs(ctx context.Context, s *sqlstore.Store, hooks []notify.Hook, every 
 		if len(hooks) > 0 {
 			deliver(ctx, s, sender, hooks, log)
 		}
+		expirePhotos(ctx, s, photo.Files{Dir: c.photoDir()}, time.Now().Add(-c.photoRetention), log)
+	}
+}
+
+// expirePhotos removes the photos uploaded before before and never put on a case: their rows,
+// then their files (a file left by a crash in between is never served: no row points at it).
+func expirePhotos(ctx context.Context, s *sqlstore.Store, files photo.Files, before time.Time, log *slog.Logger) {
+	gone, err := s.ExpirePhotos(ctx, before, 500)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("photo expiry failed", "err", err)
+		}
+		return
+	}
+	for _, p := range gone {
+		f, _ := photo.ParseFormat(p.Format)
+		if err := files.Remove(p.ID, f); err != nil {
+			log.Warn("expired photo's files not removed", "photo", p.ID, "err", err)
+		}
+	}
+	if len(gone) > 0 {
+		log.Info("unattached photos removed", "count", len(gone))
 	}
 }
 
@@ -137,3 +167,6 @@ func deliver(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hook
 		}
 	}
 }
+
+// photoDir is where photos are kept: under the data directory.
+func (c *config) photoDir() string { return filepath.Join(c.data, "photos") }

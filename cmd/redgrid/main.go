@@ -92,12 +92,14 @@ type config struct {
 	jurisdiction string
 	contact      string
 	// the case loop
-	workHours  string
-	holidays   string
-	remindAt   float64
-	hooks      hookList
-	jobsEvery  time.Duration
-	noEscalate bool
+	workHours string
+	holidays  string
+	remindAt  float64
+	hooks     hookList
+	jobsEvery time.Duration
+	// photoRetention: how long a photo may wait to be put on a case.
+	photoRetention time.Duration
+	noEscalate     bool
 }
 
 func env(name, def string) string {
@@ -282,7 +284,7 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	} else if loaded {
 		log.Info("default case categories loaded", "count", len(redgrid.DefaultCategories()))
 	}
-	go runJobs(ctx, s, c.hooks, c.jobsEvery, log)
+	go runJobs(ctx, s, c, log)
 	ao, err := c.atlasOptions()
 	if err != nil {
 		return err
@@ -293,7 +295,7 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	}
 	go at.Run(ctx)
 	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
-		PhotoDir: filepath.Join(c.data, "photos"), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact}, nil, web.Handler(), nil)
+		PhotoDir: c.photoDir(), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact}, nil, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -237,6 +238,64 @@ func TestSyntheticCasesAgreeWithFigures(t *testing.T) {
 		}
 		if got["received"] != n {
 			t.Errorf("received %d, loaded %d", got["received"], n)
+		}
+	})
+}
+
+// TestExpirePhotos: photos never put on a case are forgotten once older than the retention, with
+// the idempotency keys that named them; photos on a case and recent uploads stay.
+func TestExpirePhotos(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		clock := redgridtest.NewClock()
+		s := e.Open(t, sqlstore.Options{Now: clock.Now})
+		tr := redgridtest.BuildTree(t, s)
+		u := redgridtest.AddUser(t, s, "wang", "x", redgrid.RoleGridWorker, tr.Grid1.ID, 0)
+		ctx := redgrid.WithActor(context.Background(), redgrid.Actor{UserID: u.ID, Username: "wang"})
+		add := func(id string, key string) {
+			c := ctx
+			if key != "" {
+				c = redgrid.WithIdempotency(c, redgrid.Idempotency{Key: key, Route: "POST /api/v1/photos", RequestHash: key})
+			}
+			if _, _, err := s.CreatePhoto(c, sqlstore.Photo{ID: id, Format: "jpeg", Width: 1, Height: 1, Bytes: 1, SHA256: "x", Uploader: "user:1", UploaderID: &u.ID},
+				func() error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add(strings.Repeat("a", 32), "k-old")
+		add(strings.Repeat("b", 32), "")
+		if _, err := s.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+			t.Fatal(err)
+		}
+		cat, _, _ := s.CategoryByCode(ctx, "0101")
+		lng, lat := 110.77, 32.59
+		c, _, err := s.CreateCase(ctx, sqlstore.CaseIntake{In: redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "x", Channel: redgrid.ChannelPatrol,
+			Photos: []string{strings.Repeat("b", 32)}}, Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(25 * time.Hour)
+		add(strings.Repeat("c", 32), "")
+		gone, err := s.ExpirePhotos(context.Background(), clock.Now().Add(-24*time.Hour), 100)
+		if err != nil || len(gone) != 1 || gone[0].ID != strings.Repeat("a", 32) || gone[0].Format != "jpeg" {
+			t.Fatalf("expired %+v (%v)", gone, err)
+		}
+		for id, want := range map[string]bool{"a": false, "b": true, "c": true} {
+			_, err := s.Photo(ctx, strings.Repeat(id, 32))
+			if (err == nil) != want {
+				t.Errorf("photo %s: kept %v, want %v", id, err == nil, want)
+			}
+		}
+		var keys, audits int
+		s.DB().QueryRow("SELECT COUNT(*) FROM idempotency_keys WHERE resource = 'photo'").Scan(&keys)
+		s.DB().QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = 'photo.expire'").Scan(&audits)
+		if keys != 0 || audits != 1 {
+			t.Errorf("%d idempotency keys left, %d audit lines", keys, audits)
+		}
+		if c.Photos[0] != strings.Repeat("b", 32) {
+			t.Errorf("case photos %v", c.Photos)
+		}
+		if again, err := s.ExpirePhotos(context.Background(), clock.Now().Add(time.Second), 100); err != nil || len(again) != 1 {
+			t.Errorf("the recent one expires once its time comes: %+v %v", again, err)
 		}
 	})
 }

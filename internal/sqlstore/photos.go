@@ -94,3 +94,50 @@ func (s *Store) Photo(ctx context.Context, id string) (Photo, error) {
 	p.CreatedAt = created.t
 	return p, nil
 }
+
+// ExpirePhotos forgets at most limit photos that were uploaded before before and never put on a
+// case (a report abandoned after its photos went up, or uploads meant to fill the disk), with the
+// idempotency keys that named them and one audit line; it returns their rows so that the caller
+// removes their files. A photo being attached at the same moment is either attached (and kept)
+// or gone (and the attach is refused as for an unknown photo): both statements test case_id IS NULL.
+func (s *Store) ExpirePhotos(ctx context.Context, before time.Time, limit int) ([]Photo, error) {
+	var out []Photo
+	err := s.write(ctx, func(t *tx) error {
+		rows, err := t.query("SELECT id, format FROM photos WHERE case_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?", before.UTC(), limit)
+		if err != nil {
+			return err
+		}
+		var cands []Photo
+		for rows.Next() {
+			var p Photo
+			if err := rows.Scan(&p.ID, &p.Format); err != nil {
+				rows.Close()
+				return err
+			}
+			cands = append(cands, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		out = out[:0]
+		for _, p := range cands {
+			res, err := t.exec("DELETE FROM photos WHERE id = ? AND case_id IS NULL", p.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if _, err := t.exec("DELETE FROM idempotency_keys WHERE resource = 'photo' AND resource_key = ?", p.ID); err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return t.audit("photo.expire", "photos", map[string]any{"count": len(out), "uploaded_before": before.UTC()})
+	})
+	return out, err
+}
