@@ -35,8 +35,8 @@ import (
 // benchIntake measures case intake end to end: a redgrid server on a fresh database (the demo
 // district, default categories) listening on loopback, and a load generator on the same machine
 // posting reports from the district's buildings. Each 201 means the case, its event, its deadline
-// and its audit line are committed durably (SQLite WAL with synchronous=FULL; PostgreSQL with
-// synchronous_commit on).
+// and its audit line are committed durably (SQLite: the WAL flushed to disk after the commit, as
+// synchronous=FULL does; PostgreSQL with synchronous_commit on).
 //
 // Two phases: a fixed rate (--rate, default 1,000 cases/s, open loop: requests are sent on
 // schedule whether or not earlier ones have returned) for latency, then as fast as --concurrency

@@ -30,7 +30,9 @@ func (s *Store) insertAudit(ctx context.Context, t *tx, a redgrid.Actor, action,
 	if t != nil {
 		_, err = t.exec(q, args...)
 	} else {
-		_, err = s.wdb.ExecContext(ctx, s.dialect.rebind(q), args...)
+		if _, err = s.wdb.ExecContext(ctx, s.dialect.rebind(q), args...); err == nil {
+			err = s.durable()
+		}
 	}
 	return err
 }

@@ -68,5 +68,10 @@ func (s *Store) lookupIdemKey(ctx context.Context, userID int64, idem redgrid.Id
 	if route != idem.Route || hash != idem.RequestHash || res != resource {
 		return 0, "", false, &redgrid.Error{Kind: redgrid.KindUnprocessable, Message: "Idempotency-Key was already used for a different request"}
 	}
+	// The first request may be committed but not yet flushed (SQLite, walsync.go): the retry
+	// is answered only once what it reports is on disk, as the first one would have been.
+	if err := s.durable(); err != nil {
+		return 0, "", false, err
+	}
 	return id, key, true, nil
 }

@@ -64,6 +64,7 @@ type Store struct {
 	auth             authCache    // sessions and principals read in the last second (authcache.go)
 
 	rstmts, wstmts *stmtCache // SQLite only
+	wal            *walSync   // SQLite only: the flush of the WAL after commits (walsync.go)
 
 	catMu   sync.Mutex
 	catAt   time.Time
@@ -112,23 +113,26 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 				return nil, fmt.Errorf("create data directory: %w", err)
 			}
 		}
-		// synchronous(FULL): a commit is on disk before it is acknowledged ("nothing lost").
+		// A commit is on disk before it is acknowledged ("nothing lost"): the writer runs with
+		// synchronous(NORMAL) and every write waits for s.wal's flush of the WAL after its commit,
+		// which is synchronous(FULL)'s sync done outside the write lock (walsync.go).
 		// busy_timeout first: the pragmas after it may wait for another process's lock.
 		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
-		rdb, err := sql.Open("sqlite", "file:"+dsn+q)
+			"&_pragma=temp_store(MEMORY)&_time_format=sqlite"
+		rdb, err := sql.Open("sqlite", "file:"+dsn+q+"&_pragma=synchronous(FULL)")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		rdb.SetMaxOpenConns(8)
 		rdb.SetMaxIdleConns(8) // keep them: a new SQLite connection re-reads the schema and re-prepares every statement
-		wdb, err := sql.Open("sqlite", "file:"+dsn+q+"&_txlock=immediate")
+		wdb, err := sql.Open("sqlite", "file:"+dsn+q+"&_pragma=synchronous(NORMAL)&_txlock=immediate")
 		if err != nil {
 			rdb.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		wdb.SetMaxOpenConns(1)
 		s.db, s.wdb, s.dialect = rdb, wdb, sqlite
+		s.wal = newWALSync(fileSync(dsn + "-wal"))
 	}
 	s.rstmts, s.wstmts = newStmtCache(s.db, s.dialect), newStmtCache(s.wdb, s.dialect)
 	if err := s.ping(ctx); err != nil {
@@ -164,6 +168,9 @@ func (s *Store) Close() error {
 	s.batchOnce.Do(func() {}) // no batcher starts after Close
 	if s.batch != nil {
 		s.batch.close()
+	}
+	if s.wal != nil {
+		s.wal.close() // after the batcher: its last commits are flushed and answered
 	}
 	s.rstmts.close()
 	s.wstmts.close()
@@ -270,7 +277,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("migration applied", "name", m.name, "engine", s.Engine())
 	}
-	return nil
+	return s.durable()
 }
 
 // Ready reports whether the database answers and every embedded migration is applied.
@@ -438,7 +445,16 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 		return s.dialect.mapErr(err)
 	}
 	s.wstmts.prepareWanted(ctx)
-	return nil
+	return s.durable()
+}
+
+// durable returns once everything committed before the call is on disk: at once on PostgreSQL
+// (synchronous_commit on), after the WAL's next flush on SQLite (walsync.go).
+func (s *Store) durable() error {
+	if s.wal == nil {
+		return nil
+	}
+	return s.wal.wait()
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
@@ -455,11 +471,19 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return s.db.QueryRowContext(ctx, s.dialect.rebind(q), args...)
 }
 
+// exec runs one write statement in a transaction of its own and returns once it is durable.
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	var err error
 	if st := s.wstmts.get(ctx, q); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = s.wdb.ExecContext(ctx, s.dialect.rebind(q), args...)
 	}
-	return s.wdb.ExecContext(ctx, s.dialect.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return res, s.durable()
 }
 
 // today is the current date in China Standard Time, the calendar the districts work by.
