@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 30s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzIndexAgrees -fuzztime 30s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime 30s ./internal/photo/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./internal/sheet/
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
