@@ -96,6 +96,8 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 	t := time.NewTicker(every)
 	defer t.Stop()
 	sender := &notify.Sender{}
+	files := photo.Files{Dir: c.photoDir()}
+	var swept time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -111,7 +113,39 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 		if len(hooks) > 0 {
 			deliver(ctx, s, sender, hooks, log)
 		}
-		expirePhotos(ctx, s, photo.Files{Dir: c.photoDir()}, time.Now().Add(-c.photoRetention), log)
+		expirePhotos(ctx, s, files, time.Now().Add(-c.photoRetention), log)
+		if time.Since(swept) >= orphanSweepEvery {
+			swept = time.Now()
+			sweepOrphanPhotos(ctx, s, files, swept.Add(-c.photoRetention), log)
+		}
+	}
+}
+
+// orphanSweepEvery is how often the job loop looks through the photo directory for files no row
+// refers to: a walk of every file, so much less often than the loop's other jobs.
+const orphanSweepEvery = time.Hour
+
+// sweepOrphanPhotos removes the photo files last written before before that no photo row refers
+// to (a crash between writing a photo's files and inserting its row, or between expiring the row
+// and removing the files) and temporary files of writes cut short. A request's fresh files are
+// younger than before (at least the retention ago), so they are never touched.
+func sweepOrphanPhotos(ctx context.Context, s *sqlstore.Store, files photo.Files, before time.Time, log *slog.Logger) {
+	n, err := files.RemoveOrphans(before, func(ids []string) (map[string]photo.Format, error) {
+		rows, err := s.PhotoFormats(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]photo.Format, len(rows))
+		for id, format := range rows {
+			out[id] = photo.Format(format)
+		}
+		return out, nil
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Warn("orphan photo files", "err", err)
+	}
+	if n > 0 {
+		log.Info("orphan photo files removed", "count", n)
 	}
 }
 

@@ -43,6 +43,15 @@ func FuzzOpen311Form(f *testing.F) {
 		{"/open311/v2/servicerequestupdates.json", false, key + "&service_request_id=" + number + "0&status=reopen&description=&updated_datetime=2026-13-45"},
 		{"/open311/v2/servicerequestupdates.json", true, mp("api_key", fuzzO311Key, "service_request_id", number, "description", "x", "media", "x")},
 		{"/open311/v2/requests.json?service_request_id=" + number + ",1,abc&status=open,closed&start_date=2026-03-01&end_date=2026-03-02", false, ""},
+		// Cut rather than refused: a long address, email and attribute value; media_url values
+		// kept only when http(s); an email that is no address refused.
+		{"/open311/v2/requests.json", false, key + "&service_code=0101&lat=32.59&long=110.77&description=x&address_string=" + strings.Repeat("%E8%B7%AF", 201) +
+			"&email=" + strings.Repeat("z", 300) + "%40example.org&attribute[t]=" + strings.Repeat("%E9%A2%98", 2001) + "&attribute[u]=a%00b&attribute[u]=c" +
+			"&media_url=https%3A%2F%2Ffms.example.org%2Fp.jpg&media_url=javascript%3Aalert(1)&media_url=%2F%2Fx&media_url=http%3A%2F%2F%5B%3A%3A1"},
+		{"/open311/v2/requests.xml", false, key + "&service_code=0101&lat=32.59&long=110.77&description=x&email=a%20b%40c&address_string=a&address_string=b"},
+		{"/open311/v2/servicerequestupdates.json", false, key + "&service_request_id=" + number + "&description=x&email=%40&media_url=file%3A%2F%2F%2Fetc%2Fpasswd"},
+		{"/open311/v2/requests.json?service_request_id=" + strings.Repeat(number+",", 100) + number, false, ""},
+		{"/open311/v2/requests.xml?service_request_id=" + strings.Repeat(",", 200), false, ""},
 		{"/open311/v2/servicerequestupdates.xml?start_date=2026-03-01T00:00Z&end_date=2026-03-02T00:00:00.5%2B08:00", false, ""},
 		{"/open311/v2/services/0101.xml?jurisdiction_id=%zz", false, ""},
 		{"/open311/v2/tokens/" + number + ".json", false, ""},

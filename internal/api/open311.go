@@ -437,9 +437,11 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request, f open3
 
 // o311NewCase makes the report of a POST requests. What a client such as FixMyStreet cannot
 // correct is not refused (it would retry for ever) but stored as well as it can be, and the report
-// event's detail says so: free text with control characters or beyond its limit (cut, ending in
-// '…'), a phone in E.164 (+86… written as redgrid keeps it), and a phone that is still not a
-// mainland number, which is dropped with the name: the report becomes anonymous.
+// event's detail says so: free text (description, address_string, names, attribute values) with
+// control characters or beyond its limit (cut, ending in '…'), a phone in E.164 (+86… written as
+// redgrid keeps it), a phone that is still not a mainland number, which is dropped with the name
+// (the report becomes anonymous), and media_url values that are no http(s) URL (not kept; the
+// others are kept as given and never fetched).
 func o311NewCase(in open311.NewRequest) (redgrid.NewCase, map[string]any) {
 	detail := map[string]any{}
 	adjusted := in.Adjusted
@@ -458,6 +460,9 @@ func o311NewCase(in open311.NewRequest) (redgrid.NewCase, map[string]any) {
 	}
 	if len(in.MediaURLs) > 0 {
 		detail["media_urls"] = in.MediaURLs
+	}
+	if in.MediaURLsDropped > 0 {
+		detail["media_urls_dropped"] = in.MediaURLsDropped
 	}
 	nc := redgrid.NewCase{Category: in.ServiceCode, Lat: in.Lat, Lng: in.Long, Address: in.AddressString, Description: in.Description,
 		Channel: redgrid.ChannelOpen311, ReporterName: name, ReporterPhone: phone, Anonymous: name == "" && phone == ""}
@@ -498,10 +503,8 @@ func o311MediaURL(c redgrid.Case, report map[string]any) string {
 	}
 	urls, _ := report["media_urls"].([]any)
 	for _, u := range urls {
-		if s, ok := u.(string); ok {
-			if p, err := url.Parse(s); err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" {
-				return s
-			}
+		if s, ok := u.(string); ok && open311.WebURL(s) { // reports stored before media_url was checked
+			return s
 		}
 	}
 	return ""
@@ -744,6 +747,9 @@ func (s *Server) o311PostUpdate(w http.ResponseWriter, r *http.Request, f open31
 	}
 	if in.MediaURL != "" {
 		detail["media_url"] = in.MediaURL
+	}
+	if in.MediaURLDropped {
+		detail["media_url_dropped"] = "not an http(s) URL"
 	}
 	if len(in.Adjusted) > 0 {
 		detail["adjusted"] = in.Adjusted

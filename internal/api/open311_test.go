@@ -301,11 +301,17 @@ func TestOpen311Refusals(t *testing.T) {
 			{"outside every grid", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("lat", "30"); v.Set("long", "100") }), 400, "long: the point"},
 			{"unknown service", "/open311/v2/requests.xml", with(func(v url.Values) { v.Set("service_code", "9999") }), 400, "service_code:"},
 			{"no description", "/open311/v2/requests.json", with(func(v url.Values) { v.Del("description") }), 400, "description: required"},
-			{"address too long", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("address_string", strings.Repeat("路", 201)) }), 400, "address_string: at most 200"},
+			{"address given twice", "/open311/v2/requests.json", with(func(v url.Values) { v.Add("address_string", "五堰街14号") }), 400, "address_string: given more than once"},
+			{"no email address", "/open311/v2/requests.xml", with(func(v url.Values) { v.Set("email", "zhang at example.org") }), 400, "email: must be an email address"},
+			{"email without a domain", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("email", "zhang@") }), 400, "email:"},
+			{"email with a control character", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("email", "zh\x00ang@example.org") }), 400, "email:"},
+			{"a bad attribute code", "/open311/v2/requests.json", with(func(v url.Values) { v.Set("attribute[]", "x") }), 400, "attribute[]: attribute parameters"},
+			{"too many media_url", "/open311/v2/requests.json", with(func(v url.Values) { v["media_url"] = make([]string, 10) }), 400, "media_url: at most 9"},
 			{"given twice", "/open311/v2/requests.json", with(func(v url.Values) { v.Add("service_code", "0102") }), 400, "service_code: given more than once"},
 			{"update of an unknown request", "/open311/v2/servicerequestupdates.xml", url.Values{"api_key": {o311Key}, "service_request_id": {"20260302999999"}, "description": {"x"}}, 404, "service_request_id"},
 			{"update without a key", "/open311/v2/servicerequestupdates.xml", url.Values{"service_request_id": {"20260302000001"}, "description": {"x"}}, 403, "api_key"},
 			{"update with a bad status", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {"20260302000001"}, "description": {"x"}, "status": {"MAYBE"}}, 400, "status:"},
+			{"update with no email address", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {"20260302000001"}, "description": {"x"}, "email": {"@example.org"}}, 400, "email: must be an email address"},
 		} {
 			before := ev.digest()
 			st, b := ev.o311("POST", c.path, c.form, nil)
@@ -339,6 +345,8 @@ func TestOpen311Refusals(t *testing.T) {
 			{"GET", "/open311/v2/requests.json?start_date=2025-01-01&end_date=2026-01-01", 400, "start_date: the period"},
 			{"GET", "/open311/v2/requests.json?status=pending", 400, "status:"},
 			{"GET", "/open311/v2/requests.json?service_request_id=abc", 400, "service_request_id:"},
+			{"GET", "/open311/v2/requests.xml?service_request_id=" + strings.Repeat("20260302000001,", 100) + "20260302000002", 400, "service_request_id: at most 100 items"},
+			{"GET", "/open311/v2/requests.json?service_request_id=" + strings.Repeat(",", 5000), 400, "service_request_id: at most 100 items"},
 			{"GET", "/open311/v2/requests.json?q=%zz", 400, "query:"},
 			{"GET", "/open311/v2/requests/20260302000001.json", 404, "service_request_id"},
 			{"GET", "/open311/v2/requests/1.xml", 404, "service_request_id"},
@@ -351,6 +359,11 @@ func TestOpen311Refusals(t *testing.T) {
 		} {
 			st, b := ev.o311(c.method, c.path, nil, nil)
 			wantO311Error(t, st, b, c.status, c.text)
+		}
+		// 100 ids are answered (none of them is a request here).
+		st, b = ev.o311("GET", "/open311/v2/requests.json?service_request_id="+strings.TrimSuffix(strings.Repeat("20260302000001,", 100), ","), nil, nil)
+		if st != 200 || strings.TrimSpace(string(b)) != "[]" {
+			t.Errorf("100 ids: %d %s", st, b)
 		}
 		st, b = ev.o311("POST", "/open311/v2/requests.json", nil, map[string]string{"Content-Type": "application/json"})
 		wantO311Error(t, st, b, 415, "Content-Type")
@@ -496,6 +509,26 @@ func TestOpen311TakesWhatFixMyStreetSends(t *testing.T) {
 			len([]rune(name)) > 50 || !strings.HasSuffix(name, "…") || fmt.Sprint(detail["adjusted"]) != "[last_name description first_name+last_name]" {
 			t.Errorf("long text: %d %q %q %v", len([]rune(desc)), desc[:20], name, detail)
 		}
+		// The address, the email (not kept) and attribute values are cut too, control characters
+		// in them become spaces; media_url values that are no http(s) URL are not kept.
+		_, _, _, _, detail = post(func(v url.Values) {
+			v.Set("address_string", "五堰街	12号"+strings.Repeat("路", 300))
+			v.Set("email", strings.Repeat("z", 300)+"@example.org")
+			v.Set("attribute[fms_extra_title]", strings.Repeat("题", 2500))
+			v.Set("attribute[notes]", "a\x00b")
+			v["media_url"] = []string{"https://fms.example.org/photo/13.0.jpeg", "javascript:alert(1)", "file:///etc/passwd", "https://fms.example.org/a b.jpeg", "//fms.example.org/x.jpeg", ""}
+		})
+		var address string
+		ev.store.DB().QueryRow("SELECT address FROM cases ORDER BY id DESC LIMIT 1").Scan(&address)
+		if len([]rune(address)) != 200 || !strings.HasPrefix(address, "五堰街 12号路") || !strings.HasSuffix(address, "路…") ||
+			fmt.Sprint(detail["adjusted"]) != "[address_string email attribute[fms_extra_title] attribute[notes]]" ||
+			fmt.Sprint(detail["media_urls"]) != "[https://fms.example.org/photo/13.0.jpeg]" || detail["media_urls_dropped"] != float64(4) {
+			t.Errorf("long address, email and attribute: %q %v", address, detail)
+		}
+		raw, _ := json.Marshal(detail)
+		if bytes.Contains(raw, []byte("zzz")) || bytes.Contains(raw, []byte("javascript")) || bytes.Contains(raw, []byte("passwd")) {
+			t.Errorf("the report event keeps what it must not: %s", raw)
+		}
 
 		// A citizen's update: long text is cut, a form feed is a space.
 		var number string
@@ -504,11 +537,23 @@ func TestOpen311TakesWhatFixMyStreetSends(t *testing.T) {
 		ev.store.DB().QueryRow("SELECT id, created_at FROM cases ORDER BY id LIMIT 1").Scan(&id, &created)
 		number = created.In(time.FixedZone("CST", 8*3600)).Format("20060102") + fmt.Sprintf("%06d", id)
 		st, b := ev.o311("POST", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {number},
-			"update_id": {"5"}, "description": {"还\f没修" + strings.Repeat("好", 2100)}}, nil)
+			"update_id": {"5"}, "description": {"还\f没修" + strings.Repeat("好", 2100)}, "email": {strings.Repeat("z", 300) + "@example.org"},
+			"media_url": {"ftp://fms.example.org/photo/14.jpeg"}}, nil)
 		var reason string
-		ev.store.DB().QueryRow("SELECT reason FROM case_events WHERE action = 'comment'").Scan(&reason)
-		if st != 201 || len([]rune(reason)) != 2000 || !strings.HasPrefix(reason, "还 没修") {
-			t.Errorf("long update: %d %s %d", st, b, len([]rune(reason)))
+		var comment string
+		ev.store.DB().QueryRow("SELECT reason, detail FROM case_events WHERE action = 'comment'").Scan(&reason, &comment)
+		if st != 201 || len([]rune(reason)) != 2000 || !strings.HasPrefix(reason, "还 没修") || !strings.Contains(comment, `"media_url_dropped"`) ||
+			strings.Contains(comment, "ftp:") || !strings.Contains(comment, `"adjusted":["description","email"]`) {
+			t.Errorf("long update: %d %s %d %s", st, b, len([]rune(reason)), comment)
+		}
+		// A well-formed media_url of an update is kept as given.
+		st, b = ev.o311("POST", "/open311/v2/servicerequestupdates.json", url.Values{"api_key": {o311Key}, "service_request_id": {number},
+			"update_id": {"6"}, "description": {"附照片"}, "media_url": {"https://fms.example.org/photo/14.0.jpeg?x=1&y=%E4%BA%95"}}, nil)
+		ev.store.DB().QueryRow("SELECT detail FROM case_events WHERE action = 'comment' ORDER BY id DESC LIMIT 1").Scan(&comment)
+		var ud map[string]any
+		json.Unmarshal([]byte(comment), &ud)
+		if st != 201 || ud["media_url"] != "https://fms.example.org/photo/14.0.jpeg?x=1&y=%E4%BA%95" || ud["media_url_dropped"] != nil {
+			t.Errorf("update with a photo link: %d %s %s", st, b, comment)
 		}
 	})
 }
@@ -702,7 +747,8 @@ func TestOpen311ConcurrentRetriesWithMedia(t *testing.T) {
 
 // TestOpen311ListAndMediaURL: the list of requests names the department in charge as the single
 // request does, and a report's media_url (an http(s) link; FixMyStreet sends its photos so) is
-// kept on the report event and shown as media_url while no photo is stored with the case.
+// kept on the report event as given and shown as media_url while no photo is stored with the
+// case; another media_url is not kept.
 func TestOpen311ListAndMediaURL(t *testing.T) {
 	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
 		ev := o311Env(t, e)
@@ -712,7 +758,7 @@ func TestOpen311ListAndMediaURL(t *testing.T) {
 		number, caseID := ev.o311Report(linked)
 		bad := fmsReport(lng, lat, "0101")
 		bad.Set("media_url", "javascript:alert(1)")
-		badNumber, _ := ev.o311Report(bad)
+		badNumber, badID := ev.o311Report(bad)
 		body, ct := o311Multipart(linked, gpsJPEG(t))
 		res, b := ev.do("", "POST", "/open311/v2/requests.json", body, map[string]string{"Content-Type": ct})
 		if res.StatusCode != 201 {
@@ -727,6 +773,11 @@ func TestOpen311ListAndMediaURL(t *testing.T) {
 		ev.store.DB().QueryRow(fmt.Sprintf("SELECT detail FROM case_events WHERE action = 'report' AND case_id = %d", caseID)).Scan(&detail)
 		if !strings.Contains(detail, `"media_urls":["https://fms.example.org/photo/12.0.jpeg","https://fms.example.org/photo/12.1.jpeg"]`) {
 			t.Errorf("report event detail: %s", detail)
+		}
+		// A media_url that is no http(s) URL is not kept; the report is.
+		ev.store.DB().QueryRow(fmt.Sprintf("SELECT detail FROM case_events WHERE action = 'report' AND case_id = %d", badID)).Scan(&detail)
+		if strings.Contains(detail, "javascript") || !strings.Contains(detail, `"media_urls_dropped":1`) {
+			t.Errorf("report event detail of a bad media_url: %s", detail)
 		}
 		ev.clock.Advance(time.Minute)
 		ev.act("community1", caseID, `{"action":"register"}`)

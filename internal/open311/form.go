@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/redgrid/redgrid"
@@ -19,7 +21,9 @@ const (
 	MaxText        = 2000 // description, an attribute's value, a media_url
 	MaxShort       = 200  // ids, keys, addresses
 	MaxName        = 50   // a reporter's name (first and last joined)
-	MaxListItems   = 1000 // comma-separated service_request_id, service_code and status lists
+	MaxEmail       = 254  // an email address (RFC 5321's limit)
+	MaxListItems   = 1000 // comma-separated service_code and status lists
+	MaxRequestIDs  = 100  // ids in one GET requests?service_request_id=…
 	MaxMediaURLs   = 9
 	maxValueLength = 8 << 10 // any single value, before its own rule (bytes)
 )
@@ -115,6 +119,66 @@ func Clean(s string, max int, multiline bool) (string, bool) {
 	return out, changed
 }
 
+// email returns the single value of name as an email address, trimmed. A client cannot correct
+// an address it holds, and redgrid does not keep it, so one beyond MaxEmail characters is cut to
+// end in '…' (name joins p.adjusted); a value that is no address at all — no local part and
+// domain around an '@', or with spaces, control characters or invalid UTF-8 — is refused.
+func (p *params) email(name string) string {
+	v, ok := p.single(name)
+	if !ok {
+		return ""
+	}
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return ""
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || at == len(s)-1 || !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		p.val.Add(name, "email", name+": must be an email address (local-part@domain)")
+		return ""
+	}
+	if utf8.RuneCountInString(s) > MaxEmail {
+		s = string([]rune(s)[:MaxEmail-1]) + "…"
+		p.adjusted = append(p.adjusted, name)
+	}
+	return s
+}
+
+// WebURL reports whether s is a well-formed absolute http or https URL of at most MaxText
+// characters: what a media_url must be to be kept (as given; it is never fetched).
+func WebURL(s string) bool {
+	if s == "" || utf8.RuneCountInString(s) > MaxText || !utf8.ValidString(s) ||
+		strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return scheme == "http" || scheme == "https"
+}
+
+// mediaURLs returns the values of name that are WebURLs, as given, and how many others were
+// dropped: a media_url is a link the server never follows, so a client's bad one costs the
+// report nothing. More than MaxMediaURLs values are refused.
+func (p *params) mediaURLs(name string) (urls []string, dropped int) {
+	vs := p.v[name]
+	if len(vs) > MaxMediaURLs {
+		p.val.Add(name, "max_items", fmt.Sprintf("%s: at most %d", name, MaxMediaURLs))
+		return nil, 0
+	}
+	for _, u := range vs {
+		switch {
+		case WebURL(u):
+			urls = append(urls, u)
+		case strings.TrimSpace(u) != "":
+			dropped++
+		}
+	}
+	return urls, dropped
+}
+
 // missing: name is absent, or given once and blank.
 func (p *params) missing(name string) bool {
 	vs := p.v[name]
@@ -156,17 +220,21 @@ func (p *params) time(name string) *time.Time {
 	return &t
 }
 
-// list returns a comma-separated list of name, each item at most max characters.
-func (p *params) list(name string, max int) []string {
-	s := p.text(name, MaxListItems*(max+1), false)
-	if s == "" {
+// list returns a comma-separated list of name: at most maxItems items (counted first, so that a
+// long list is told the limit it broke), each of 1 to max characters.
+func (p *params) list(name string, max, maxItems int) []string {
+	s, ok := p.single(name)
+	if !ok || s == "" {
+		return nil
+	}
+	if strings.Count(s, ",") >= maxItems {
+		p.val.Add(name, "max_items", fmt.Sprintf("%s: at most %d items", name, maxItems))
+		return nil
+	}
+	if s = p.check(name, s, maxItems*(max+1), false); s == "" {
 		return nil
 	}
 	items := strings.Split(s, ",")
-	if len(items) > MaxListItems {
-		p.val.Add(name, "max_items", fmt.Sprintf("%s: at most %d items", name, MaxListItems))
-		return nil
-	}
 	for i, it := range items {
 		items[i] = strings.TrimSpace(it)
 		if items[i] == "" || len(items[i]) > max {
@@ -192,10 +260,13 @@ type NewRequest struct {
 	LastName       string
 	Phone          string
 	Description    string
-	MediaURLs      []string
-	Attributes     map[string]string
+	// MediaURLs are the media_url values that are well-formed http(s) URLs, as given;
+	// MediaURLsDropped counts the others (not kept).
+	MediaURLs        []string
+	MediaURLsDropped int
+	Attributes       map[string]string
 	// Adjusted names the free-text parameters that were changed to be stored: control characters
-	// replaced, or cut to their limit (see Clean).
+	// replaced, or cut to their limit (see Clean; email, see params.email).
 	Adjusted []string
 }
 
@@ -208,9 +279,9 @@ func ParseNewRequest(v url.Values) (NewRequest, error) {
 		JurisdictionID: p.text("jurisdiction_id", MaxShort, false),
 		ServiceCode:    p.required("service_code", MaxShort),
 		Lat:            p.float("lat", -90, 90),
-		AddressString:  p.text("address_string", redgrid.MaxCaseAddress, false),
+		AddressString:  p.lenient("address_string", redgrid.MaxCaseAddress, false),
 		AddressID:      p.text("address_id", MaxShort, false),
-		Email:          p.text("email", 254, false),
+		Email:          p.email("email"),
 		DeviceID:       p.text("device_id", MaxShort, false),
 		AccountID:      p.text("account_id", MaxShort, false),
 		FirstName:      p.lenient("first_name", MaxName, false),
@@ -232,36 +303,30 @@ func ParseNewRequest(v url.Values) (NewRequest, error) {
 	if p.missing("description") {
 		p.val.Add("description", "required", "description: required")
 	}
-	if urls := v["media_url"]; len(urls) > MaxMediaURLs {
-		p.val.Add("media_url", "max_items", fmt.Sprintf("media_url: at most %d", MaxMediaURLs))
-	} else {
-		for _, u := range urls {
-			if s := p.check("media_url", u, MaxText, false); s != "" {
-				in.MediaURLs = append(in.MediaURLs, s)
-			}
+	in.MediaURLs, in.MediaURLsDropped = p.mediaURLs("media_url")
+	var attrs []string
+	for k := range v {
+		if strings.HasPrefix(k, "attribute[") {
+			attrs = append(attrs, k)
 		}
 	}
-	n := 0
-	for k, vs := range v {
-		code, ok := strings.CutPrefix(k, "attribute[")
-		if !ok {
-			continue
-		}
-		n++
-		code, ok = strings.CutSuffix(code, "]")
+	sort.Strings(attrs) // the order of Adjusted and of the errors
+	if len(attrs) > MaxAttributes {
+		p.val.Add("attribute", "max_items", fmt.Sprintf("at most %d attribute parameters", MaxAttributes))
+		attrs = nil
+	}
+	for _, k := range attrs {
+		code, ok := strings.CutSuffix(strings.TrimPrefix(k, "attribute["), "]")
 		if !ok || code == "" || len(code) > 64 {
 			p.val.Add(k, "attribute", "attribute parameters are written attribute[CODE] with a code of 1 to 64 characters")
 			continue
 		}
-		if len(vs) > 1 {
-			// A multivaluelist attribute: its values joined.
-			in.Attributes[code] = p.check(k, strings.Join(vs, ","), MaxText, false)
-			continue
+		// Free text like description; a multivaluelist attribute's values joined.
+		val, changed := Clean(strings.Join(v[k], ","), MaxText, true)
+		if changed {
+			p.adjusted = append(p.adjusted, k)
 		}
-		in.Attributes[code] = p.check(k, vs[0], MaxText, false)
-	}
-	if n > MaxAttributes {
-		p.val.Add("attribute", "max_items", fmt.Sprintf("at most %d attribute parameters", MaxAttributes))
+		in.Attributes[code] = val
 	}
 	in.Adjusted = p.adjusted
 	return in, p.val.Err()
@@ -310,11 +375,14 @@ type NewUpdate struct {
 	UpdatedAt   *time.Time
 	Status      string
 	Description string
-	MediaURL    string
-	Email       string
-	FirstName   string
-	LastName    string
-	Phone       string
+	// MediaURL is the media_url if it is a well-formed http(s) URL, as given; MediaURLDropped
+	// reports another value (not kept).
+	MediaURL        string
+	MediaURLDropped bool
+	Email           string
+	FirstName       string
+	LastName        string
+	Phone           string
 	// Adjusted names the free-text parameters changed to be stored (see Clean).
 	Adjusted []string
 }
@@ -330,14 +398,20 @@ func ParseNewUpdate(v url.Values) (NewUpdate, error) {
 		UpdatedAt:        p.time("updated_datetime"),
 		Status:           strings.ToUpper(p.text("status", 40, false)),
 		Description:      p.lenient("description", redgrid.MaxCaseDescription, true),
-		MediaURL:         p.text("media_url", MaxText, false),
-		Email:            p.text("email", 254, false),
+		Email:            p.email("email"),
 		FirstName:        p.lenient("first_name", MaxName, false),
 		LastName:         p.lenient("last_name", MaxName, false),
 		Phone:            p.lenient("phone", MaxShort, false),
 	}
 	if p.missing("description") {
 		p.val.Add("description", "required", "description: required")
+	}
+	if u, ok := p.single("media_url"); ok {
+		if WebURL(u) {
+			in.MediaURL = u
+		} else {
+			in.MediaURLDropped = strings.TrimSpace(u) != ""
+		}
 	}
 	if in.Status != "" && !ClientStatuses[in.Status] {
 		p.val.Add("status", "enum", "status: must be OPEN, CLOSED or one of FixMyStreet's extended statuses")
@@ -360,9 +434,9 @@ func ParseQuery(v url.Values) (Query, error) {
 	p := newParams(v)
 	q := Query{
 		JurisdictionID:    p.text("jurisdiction_id", MaxShort, false),
-		ServiceRequestIDs: p.list("service_request_id", 40),
-		ServiceCodes:      p.list("service_code", 16),
-		Statuses:          p.list("status", 6),
+		ServiceRequestIDs: p.list("service_request_id", 40, MaxRequestIDs),
+		ServiceCodes:      p.list("service_code", 16, MaxListItems),
+		Statuses:          p.list("status", 6, MaxListItems),
 		Start:             p.time("start_date"),
 		End:               p.time("end_date"),
 	}

@@ -159,3 +159,135 @@ func TestClean(t *testing.T) {
 		t.Errorf("ReporterName = %q %v", name, cut)
 	}
 }
+
+// TestLenientFields: the address, the email and attribute values are cut rather than refused;
+// a value that is no email address, a parameter given twice or a malformed attribute code is
+// still refused.
+func TestLenientFields(t *testing.T) {
+	base := func() url.Values {
+		return url.Values{"service_code": {"0101"}, "lat": {"32.6"}, "long": {"110.8"}, "description": {"井盖缺失"}}
+	}
+	v := base()
+	v.Set("address_string", "五堰街\x0012号"+strings.Repeat("路", 300))
+	v.Set("email", " "+strings.Repeat("z", 300)+"@example.org ")
+	v.Set("attribute[b]", strings.Repeat("题", 2001))
+	v["attribute[a]"] = []string{"x\ty", "z"}
+	in, err := ParseNewRequest(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := []rune(in.AddressString); len(r) != redgrid.MaxCaseAddress || !strings.HasPrefix(in.AddressString, "五堰街 12号") || r[len(r)-1] != '…' {
+		t.Errorf("address %q", in.AddressString)
+	}
+	if r := []rune(in.Email); len(r) != MaxEmail || r[len(r)-1] != '…' || r[0] != 'z' {
+		t.Errorf("email %q", in.Email)
+	}
+	if len([]rune(in.Attributes["b"])) != MaxText || in.Attributes["a"] != "x\ty,z" {
+		t.Errorf("attributes %q", in.Attributes)
+	}
+	if got := strings.Join(in.Adjusted, " "); got != "address_string email attribute[b]" {
+		t.Errorf("adjusted %s", got)
+	}
+	// An address within the limit and a plain email are kept as they are.
+	v = base()
+	v.Set("address_string", " 五堰街12号 ")
+	v.Set("email", "zhang@example.org")
+	if in, err := ParseNewRequest(v); err != nil || in.AddressString != "五堰街12号" || in.Email != "zhang@example.org" || len(in.Adjusted) != 0 {
+		t.Errorf("plain values: %+v %v", in, err)
+	}
+	for _, bad := range []struct {
+		change func(url.Values)
+		field  string
+	}{
+		{func(v url.Values) { v.Set("email", "zhang") }, "email/email"},
+		{func(v url.Values) { v.Set("email", "@example.org") }, "email/email"},
+		{func(v url.Values) { v.Set("email", "zhang@") }, "email/email"},
+		{func(v url.Values) { v.Set("email", "zh ang@example.org") }, "email/email"},
+		{func(v url.Values) { v.Set("email", "zhang@exa\x7fmple.org") }, "email/email"},
+		{func(v url.Values) { v.Set("email", "zhang@\xffexample.org") }, "email/email"},
+		{func(v url.Values) { v["email"] = []string{"a@b.c", "d@e.f"} }, "email/single"},
+		{func(v url.Values) { v["address_string"] = []string{"a", "b"} }, "address_string/single"},
+		{func(v url.Values) { v.Set("attribute[]", "x") }, "attribute[]/attribute"},
+		{func(v url.Values) { v.Set("attribute[x", "x") }, "attribute[x/attribute"},
+	} {
+		v := base()
+		bad.change(v)
+		_, err := ParseNewRequest(v)
+		var fields []string
+		if e, ok := err.(*redgrid.Error); ok {
+			for _, f := range e.Fields {
+				fields = append(fields, f.Field+"/"+f.Rule)
+			}
+		}
+		if got := strings.Join(fields, " "); got != bad.field {
+			t.Errorf("%v: refused %q, want %q", v, got, bad.field)
+		}
+	}
+	// An update's email alike.
+	if u, err := ParseNewUpdate(url.Values{"service_request_id": {"20260302000001"}, "description": {"x"}, "email": {strings.Repeat("z", 300) + "@example.org"}}); err != nil ||
+		len([]rune(u.Email)) != MaxEmail || strings.Join(u.Adjusted, " ") != "email" {
+		t.Errorf("update email: %+v %v", u, err)
+	}
+	if _, err := ParseNewUpdate(url.Values{"service_request_id": {"20260302000001"}, "description": {"x"}, "email": {"zhang"}}); err == nil {
+		t.Error("an update's email that is no address was taken")
+	}
+}
+
+// TestMediaURLs: a media_url is kept as given when it is a well-formed http(s) URL, else not kept
+// (and counted); more than MaxMediaURLs are refused.
+func TestMediaURLs(t *testing.T) {
+	good := []string{"https://fms.example.org/photo/12.0.jpeg", "http://10.0.0.1:8080/p.jpg?a=1&b=%E4%BA%95", "HTTPS://FMS.example.org/P.JPEG", "https://照片.中国/井盖.jpg"}
+	bad := []string{"javascript:alert(1)", "file:///etc/passwd", "ftp://fms.example.org/a.jpg", "//fms.example.org/a.jpg", "/photo/1.jpg", "https://", "http:fms.example.org",
+		"https://fms.example.org/a b.jpg", " https://fms.example.org/a.jpg", "https://fms.example.org/\x00.jpg", "https://[::1", "https://fms.example.org/" + strings.Repeat("a", MaxText)}
+	for _, u := range good {
+		if !WebURL(u) {
+			t.Errorf("WebURL(%q) = false", u)
+		}
+	}
+	for _, u := range bad {
+		if WebURL(u) {
+			t.Errorf("WebURL(%q) = true", u)
+		}
+	}
+	v := url.Values{"service_code": {"0101"}, "lat": {"32.6"}, "long": {"110.8"}, "description": {"x"}, "media_url": append(append([]string{}, good[:2]...), bad[:5]...)}
+	in, err := ParseNewRequest(v)
+	if err != nil || strings.Join(in.MediaURLs, " ") != strings.Join(good[:2], " ") || in.MediaURLsDropped != 5 {
+		t.Errorf("media_url: %q %d %v", in.MediaURLs, in.MediaURLsDropped, err)
+	}
+	v["media_url"] = make([]string, MaxMediaURLs+1)
+	if _, err := ParseNewRequest(v); err == nil || !strings.Contains(err.Error(), "media_url") {
+		t.Errorf("%d media_url: %v", MaxMediaURLs+1, err)
+	}
+	u, err := ParseNewUpdate(url.Values{"service_request_id": {"20260302000001"}, "description": {"x"}, "media_url": {good[1]}})
+	if err != nil || u.MediaURL != good[1] || u.MediaURLDropped {
+		t.Errorf("update media_url: %+v %v", u, err)
+	}
+	u, err = ParseNewUpdate(url.Values{"service_request_id": {"20260302000001"}, "description": {"x"}, "media_url": {bad[0]}})
+	if err != nil || u.MediaURL != "" || !u.MediaURLDropped {
+		t.Errorf("update media_url: %+v %v", u, err)
+	}
+}
+
+// TestQueryRequestIDs: at most MaxRequestIDs ids in one GET requests, refused beyond with the limit.
+func TestQueryRequestIDs(t *testing.T) {
+	ids := strings.TrimSuffix(strings.Repeat("20260302000001,", MaxRequestIDs), ",")
+	if q, err := ParseQuery(url.Values{"service_request_id": {ids}}); err != nil || len(q.ServiceRequestIDs) != MaxRequestIDs {
+		t.Errorf("%d ids: %d %v", MaxRequestIDs, len(q.ServiceRequestIDs), err)
+	}
+	for _, many := range []string{ids + ",20260302000002", strings.Repeat(",", 100000), ids + ","} {
+		_, err := ParseQuery(url.Values{"service_request_id": {many}})
+		e, ok := err.(*redgrid.Error)
+		if !ok || len(e.Fields) != 1 || e.Fields[0].Field != "service_request_id" || e.Fields[0].Rule != "max_items" ||
+			!strings.Contains(e.Fields[0].Message, "at most 100") {
+			t.Errorf("%d bytes of ids: %v", len(many), err)
+		}
+	}
+	for _, bad := range []string{"1,,2", "x" + strings.Repeat("1", 40), "1\x002"} {
+		if _, err := ParseQuery(url.Values{"service_request_id": {bad}}); err == nil {
+			t.Errorf("%q taken", bad)
+		}
+	}
+	if q, err := ParseQuery(url.Values{"service_code": {strings.TrimSuffix(strings.Repeat("0101,", 500), ",")}}); err != nil || len(q.ServiceCodes) != 500 {
+		t.Errorf("service_code keeps its own limit: %d %v", len(q.ServiceCodes), err)
+	}
+}

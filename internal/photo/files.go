@@ -16,7 +16,8 @@ import (
 // Each file is written to a temporary file in its final directory, synced and renamed, and the
 // directory is synced after the rename, so a file either exists complete or not at all. The
 // caller writes the database row after Write returns: a row never points at a missing file,
-// while a crash between the two leaves only an orphan file nobody refers to (harmless).
+// while a crash between the two leaves only an orphan file nobody refers to, never served and
+// removed later by RemoveOrphans.
 type Files struct{ Dir string }
 
 // NewID returns a random 128-bit photo id as 32 lowercase hex digits: unguessable, so an id

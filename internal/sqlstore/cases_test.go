@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -296,6 +297,45 @@ func TestExpirePhotos(t *testing.T) {
 		}
 		if again, err := s.ExpirePhotos(context.Background(), clock.Now().Add(time.Second), 100); err != nil || len(again) != 1 {
 			t.Errorf("the recent one expires once its time comes: %+v %v", again, err)
+		}
+	})
+}
+
+// TestPhotoFormats: the rows of a list of photo ids longer than one statement's, with ids that
+// have no row mixed in, each with its format.
+func TestPhotoFormats(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		s := e.Open(t, sqlstore.Options{})
+		var ids []string
+		want := map[string]string{}
+		for i := 0; i < 600; i++ {
+			id := fmt.Sprintf("ab%030x", i)
+			ids = append(ids, id)
+			if i%2 == 1 {
+				continue
+			}
+			f := []string{"jpeg", "png", "webp"}[i%3]
+			want[id] = f
+			if _, _, err := s.CreatePhoto(ctx, sqlstore.Photo{ID: id, Format: f, Width: 1, Height: 1, Bytes: 1, SHA256: "x", Uploader: "public"},
+				func() error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.PhotoFormats(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%d rows, want %d", len(got), len(want))
+		}
+		for id, f := range want {
+			if got[id] != f {
+				t.Errorf("%s: format %q, want %q", id, got[id], f)
+			}
+		}
+		if got, err := s.PhotoFormats(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("no ids: %v %v", got, err)
 		}
 	})
 }

@@ -141,7 +141,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		stage, due = StageAccept, &leadDue
 		detail["lead_department_id"], detail["co_department_ids"] = *in.Lead, in.Co
 	case redgrid.ActAccept:
-		onTime, err := t.deptAccept(acc, &c, lead, handL, now)
+		onTime, err := t.deptAccept(acc, &c, lead, handL, now, detail)
 		if err != nil {
 			return err
 		}
@@ -166,6 +166,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			}
 		}
 		acc.addOrg(lead.OrgID, c.Path, lead.DispatchedAt.In(cst).Format(time.DateOnly), ocReturned, 1)
+		detail["department_id"] = lead.OrgID
 		if err := t.closeDeadlines(id, "", 0); err != nil {
 			return err
 		}
@@ -176,7 +177,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		stage, due = StageRegister, &d
 		c.leadOrg = nil
 	case redgrid.ActFeedback:
-		if err := t.deptFeedback(acc, &c, lead, now); err != nil {
+		if err := t.deptFeedback(acc, &c, lead, now, detail); err != nil {
 			return err
 		}
 		flags |= c.flags & fHandleLate
@@ -329,7 +330,7 @@ func (t *tx) coStep(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, in re
 		if d.State != "dispatched" {
 			return redgrid.Errorf(redgrid.KindConflict, "%s has already %s this case", d.Name, d.State)
 		}
-		if _, err := t.deptAccept(acc, c, d, handL, now); err != nil {
+		if _, err := t.deptAccept(acc, c, d, handL, now, detail); err != nil {
 			return err
 		}
 	case redgrid.ActReturn:
@@ -347,7 +348,7 @@ func (t *tx) coStep(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, in re
 		if d.State != "accepted" {
 			return redgrid.Errorf(redgrid.KindConflict, "%s can feed back only after accepting the case", d.Name)
 		}
-		if err := t.deptFeedback(acc, c, d, now); err != nil {
+		if err := t.deptFeedback(acc, c, d, now, detail); err != nil {
 			return err
 		}
 		if len(in.Photos) > 0 {
@@ -426,8 +427,10 @@ func (t *tx) dispatch(acc *rollupAcc, c *caseRow, lead int64, co []int64, accL r
 }
 
 // deptAccept records a department's acceptance and starts its handling deadline; it reports
-// whether the acceptance was within the limit.
-func (t *tx) deptAccept(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, handL redgrid.Limit, now time.Time) (bool, error) {
+// whether the acceptance was within the limit. The event's detail gets the department and what
+// its counters took (on_time, accept_seconds), so that RebuildRollups can count them again
+// whatever the limits and working hours are by then.
+func (t *tx) deptAccept(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, handL redgrid.Limit, now time.Time, detail map[string]any) (bool, error) {
 	if d.State != "dispatched" {
 		return false, redgrid.Errorf(redgrid.KindConflict, "%s has already %s this case", d.Name, d.State)
 	}
@@ -447,13 +450,16 @@ func (t *tx) deptAccept(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, h
 	if onTime {
 		acc.addOrg(d.OrgID, c.Path, day, ocAcceptedOnTime, 1)
 	}
-	acc.addOrg(d.OrgID, c.Path, day, ocAcceptSeconds, int64(t.s.cal.Between(d.DispatchedAt, now)/time.Second))
+	secs := int64(t.s.cal.Between(d.DispatchedAt, now) / time.Second)
+	acc.addOrg(d.OrgID, c.Path, day, ocAcceptSeconds, secs)
+	detail["department_id"], detail["on_time"], detail["accept_seconds"] = d.OrgID, onTime, secs
 	d.State, d.AcceptedAt, d.HandleDue = "accepted", &now, &hd
 	return onTime, nil
 }
 
-// deptFeedback records a department's feedback against its handling deadline.
-func (t *tx) deptFeedback(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, now time.Time) error {
+// deptFeedback records a department's feedback against its handling deadline; the event's detail
+// gets the department and whether it was on time (see deptAccept).
+func (t *tx) deptFeedback(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment, now time.Time, detail map[string]any) error {
 	if d.State != "accepted" {
 		return redgrid.Errorf(redgrid.KindConflict, "%s has not accepted this case", d.Name)
 	}
@@ -469,6 +475,7 @@ func (t *tx) deptFeedback(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment,
 	if onTime {
 		acc.addOrg(d.OrgID, c.Path, day, ocHandledOnTime, 1)
 	}
+	detail["department_id"], detail["on_time"] = d.OrgID, onTime
 	if !onTime && d.Role == redgrid.DeptLead {
 		c.flags |= fHandleLate
 	}

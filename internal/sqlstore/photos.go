@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redgrid/redgrid"
@@ -140,4 +141,43 @@ func (s *Store) ExpirePhotos(ctx context.Context, before time.Time, limit int) (
 		return t.audit("photo.expire", "photos", map[string]any{"count": len(out), "uploaded_before": before.UTC()})
 	})
 	return out, err
+}
+
+// PhotoFormats returns, of ids, those that have a photo row, each with its format: what the
+// sweep of orphan photo files (photo.Files.RemoveOrphans) must keep. Equality tests only, so no
+// collation can hide a row.
+func (s *Store) PhotoFormats(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	const chunk = 256
+	for len(ids) > 0 {
+		part := ids[:min(chunk, len(ids))]
+		ids = ids[len(part):]
+		// Padded to a power of two (a repeated id changes nothing), so that a few statements
+		// serve every length in the prepared-statement cache.
+		n := 1
+		for n < len(part) {
+			n *= 2
+		}
+		args := make([]any, n)
+		for i := range args {
+			args[i] = part[min(i, len(part)-1)]
+		}
+		rows, err := s.query(ctx, "SELECT id, format FROM photos WHERE id IN (?"+strings.Repeat(", ?", n-1)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("photo formats: %w", err)
+		}
+		for rows.Next() {
+			var id, format string
+			if err := rows.Scan(&id, &format); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("photo formats: %w", err)
+			}
+			out[id] = format
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("photo formats: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -33,9 +33,10 @@ const synthChunk = 500
 // LoadSyntheticCases writes cases spread over the district's grids, categories and days, in a mix
 // of states like a district's history (most closed and rated, some in progress, suspended,
 // voided, overdue), with the flags the transitions would have set. The case rollup is then
-// derived from the cases by RebuildRollups, the way a restore is repaired; the department rollup
-// is written from the same draws (lead department, acceptance and handling on time or late).
-// Cases carry no events, deadlines or audit lines: they are history, not work to do.
+// derived from the cases as RebuildRollups derives it; the department rollup is written from the
+// same draws (lead department, acceptance and handling on time or late). Cases carry no events,
+// deadlines or audit lines: they are history, not work to do (so RebuildRollups, which counts
+// departments from the events, would leave these cases' departments at zero).
 func (s *Store) LoadSyntheticCases(ctx context.Context, spec SynthCases) error {
 	if spec.Cases <= 0 || spec.Days <= 0 {
 		return errors.New("synthetic cases: Cases and Days must be positive")
@@ -94,7 +95,9 @@ func (s *Store) LoadSyntheticCases(ctx context.Context, spec SynthCases) error {
 	if err := s.write(ctx, func(t *tx) error { return orgAcc.flush(t) }); err != nil {
 		return err
 	}
-	return s.RebuildRollups(ctx)
+	// The case rollup only: the department rollup of these cases is the one just written, as
+	// they carry no events to rebuild it from.
+	return s.write(ctx, func(t *tx) error { return t.rebuildCaseRollup() })
 }
 
 func flatten(rows [][]any) []any {
