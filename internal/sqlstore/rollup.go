@@ -191,7 +191,9 @@ func (a *rollupAcc) upsert(t *tx, keys []rollKey, org, month bool) error {
 	}
 	sort.Strings(cols)
 	table, names := rollupTable(org, month)
+	names = append(names, "shard")
 	conflict := strings.Join(names, ", ")
+	shard := t.s.rollupShard()
 	sets := make([]string, len(cols))
 	for i, c := range cols {
 		sets[i] = c + " = " + table + "." + c + " + excluded." + c
@@ -206,6 +208,7 @@ func (a *rollupAcc) upsert(t *tx, keys []rollKey, org, month bool) error {
 			if org {
 				args = append(args, k.org)
 			}
+			args = append(args, shard)
 			for _, c := range cols {
 				args = append(args, a.m[k][c])
 			}
@@ -218,6 +221,20 @@ func (a *rollupAcc) upsert(t *tx, keys []rollKey, org, month bool) error {
 		keys = keys[size:]
 	}
 	return nil
+}
+
+// rollupShards is how many rows a counter of one node and period is spread over on PostgreSQL.
+// Every case moves the district's row; in one row, concurrent transactions would each wait
+// for the one before to commit and flush. With the rows in shards a transaction takes the next
+// shard in turn, and the figures sum the shards.
+const rollupShards = 8
+
+// rollupShard is the shard a transaction's counters go to: always 0 on SQLite (one writer).
+func (s *Store) rollupShard() int64 {
+	if s.dialect != postgres {
+		return 0
+	}
+	return int64(s.shardTurn.Add(1) % rollupShards)
 }
 
 func pathInts(path string) []int64 {

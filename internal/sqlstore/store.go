@@ -59,9 +59,10 @@ type Store struct {
 
 	batchOnce        sync.Once
 	batch            *batcher
-	batches, batched atomic.Int64 // group commits and the requests they carried
-	batchRetries     atomic.Int64 // batches rerun one savepoint per request because one failed
-	auth             authCache    // sessions and principals read in the last second (authcache.go)
+	batches, batched atomic.Int64  // group commits and the requests they carried
+	batchRetries     atomic.Int64  // batches rerun one savepoint per request because one failed
+	auth             authCache     // sessions and principals read in the last second (authcache.go)
+	shardTurn        atomic.Uint64 // the next rollup shard (rollup.go)
 
 	rstmts, wstmts *stmtCache // SQLite only
 	wal            *walSync   // SQLite only: the flush of the WAL after commits (walsync.go)
