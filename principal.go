@@ -22,7 +22,7 @@ func (p *Principal) Can(act Action, path string) bool {
 			continue
 		}
 		for _, scope := range g.Paths {
-			if act == ActReadTree || act == ActReadAudit || act == ActRecordMeeting || g.Role == RoleDistrictAdmin {
+			if act == ActReadTree || act == ActReadAudit || act == ActRecordMeeting || act == ActReadRegister || g.Role == RoleDistrictAdmin {
 				if IsWithin(path, scope) {
 					return true
 				}

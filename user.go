@@ -72,18 +72,24 @@ const (
 	// ActRecordMeeting records a joint meeting held at the node (its own level's meeting, so
 	// the scope includes the node itself).
 	ActRecordMeeting Action = "meeting.record"
+	// ActReadRegister reads the registers of people and dwellings (households, residents …).
+	ActReadRegister Action = "register.read"
+	// ActWriteRegister records and imports them (the grid workers keep them: "knows every
+	// household in the grid").
+	ActWriteRegister Action = "register.write"
 )
 
 // rolePerms: which actions a role allows. The leader role is read-only by design ("一屏观全域").
 var rolePerms = map[Role][]Action{
 	RoleResident:        {ActReadTree},
-	RoleGridWorker:      {ActReadTree},
-	RoleGridLeader:      {ActReadTree, ActWriteNode},
-	RoleCommunityStaff:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting},
-	RoleStreetOperator:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting},
+	RoleGridWorker:      {ActReadTree, ActReadRegister, ActWriteRegister},
+	RoleGridLeader:      {ActReadTree, ActWriteNode, ActReadRegister, ActWriteRegister},
+	RoleCommunityStaff:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting, ActReadRegister, ActWriteRegister},
+	RoleStreetOperator:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting, ActReadRegister, ActWriteRegister},
 	RoleDepartmentStaff: {ActReadTree},
-	RoleDistrictAdmin:   {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActManageUsers, ActReadAudit, ActRecordMeeting},
-	RoleLeader:          {ActReadTree},
+	RoleDistrictAdmin: {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActManageUsers, ActReadAudit, ActRecordMeeting,
+		ActReadRegister, ActWriteRegister},
+	RoleLeader: {ActReadTree, ActReadRegister},
 }
 
 // Allows reports whether the role permits the action somewhere.

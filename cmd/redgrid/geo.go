@@ -16,6 +16,7 @@ import (
 	"github.com/redgrid/redgrid/geo"
 	"github.com/redgrid/redgrid/geo/geoio"
 	"github.com/redgrid/redgrid/internal/atlas"
+	"github.com/redgrid/redgrid/internal/registers"
 )
 
 // parseWithArgs parses flags that may come before or after the positional arguments
@@ -36,8 +37,14 @@ func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // importCmd: redgrid import grids FILE [--dry-run] [--crs …] [--report FILE].
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if reg, ok := registers.All[args[0]]; ok {
+			return importRegisterCmd(ctx, reg, args[1:], stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "grids" {
-		return errors.New("usage: redgrid import grids FILE.geojson|FILE.zip [--dry-run] [--crs wgs84|gcj02|bd09] [--report FILE.json]")
+		return errors.New("usage: redgrid import grids FILE.geojson|FILE.zip [--dry-run] [--crs wgs84|gcj02|bd09] [--report FILE.json]\n" +
+			"       redgrid import REGISTER FILE.xlsx [--within CODE] [--good-rows-only] [--dry-run]   (REGISTER: " + strings.Join(registers.Names(), ", ") + ")")
 	}
 	fs, c := flags("import grids", stderr)
 	dry := fs.Bool("dry-run", false, "check and report; write nothing")
@@ -149,8 +156,14 @@ func printReport(w io.Writer, rep atlas.Report) {
 
 // exportCmd: redgrid export grids FILE [--within CODE] [--kind …].
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if reg, ok := registers.All[args[0]]; ok {
+			return exportRegisterCmd(ctx, reg, args[1:], stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "grids" {
-		return errors.New("usage: redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]")
+		return errors.New("usage: redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]\n" +
+			"       redgrid export REGISTER FILE.xlsx [--within CODE] [--by NAME]   (REGISTER: " + strings.Join(registers.Names(), ", ") + ")")
 	}
 	fs, c := flags("export grids", stderr)
 	within := fs.String("within", "", "code of the node whose subtree to export (default: everything)")

@@ -123,6 +123,7 @@ func (ev *env) digest() string {
 		"SELECT COUNT(*), 0 FROM notifications",
 		"SELECT COUNT(*), 0 FROM case_categories",
 		"SELECT COUNT(*), COALESCE(SUM(CASE WHEN case_id IS NULL THEN 0 ELSE 1 END), 0) FROM photos",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM households",
 	} {
 		var a, b int64
 		if err := ev.store.DB().QueryRow(q).Scan(&a, &b); err != nil {

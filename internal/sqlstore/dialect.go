@@ -49,6 +49,15 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// forUpdateOf locks only the rows of the table aliased alias (PostgreSQL refuses FOR UPDATE on
+// the nullable side of an outer join).
+func (d dialect) forUpdateOf(alias string) string {
+	if d == postgres {
+		return " FOR UPDATE OF " + alias
+	}
+	return ""
+}
+
 // mapErr turns constraint violations into redgrid kinds; everything else stays internal.
 func (d dialect) mapErr(err error) error {
 	if err == nil {

@@ -1,0 +1,157 @@
+// Package registers imports and exports the registers of people and dwellings as spreadsheets
+// (issue 6): each register has a sheet.Schema (its template's columns), turns good rows into
+// records, resolves what they name (a building by its code, a lead household by its name in the
+// grid), reports every bad row with its sheet, row, column and reason, and writes all rows in one
+// transaction — or none, unless the user chose to import only the good rows. The HTTP API and the
+// command line call the same functions.
+package registers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/sheet"
+	"github.com/redgrid/redgrid/internal/sqlstore"
+)
+
+// Register is one register that can be imported and exported.
+type Register struct {
+	Name   string // in URLs and on the command line: households, residents …
+	Label  string // 户籍 …
+	Schema *sheet.Schema
+	// Import checks the read rows against the database and writes the good ones (unless the
+	// options say not to); problems are added to res.
+	Import func(ctx context.Context, s *sqlstore.Store, res *sheet.Result, opt Options) (sqlstore.ImportStats, error)
+	// Export returns the rows of the subtree at path, lined up with the schema's columns.
+	Export func(ctx context.Context, s *sqlstore.Store, path string, unmasked bool) ([][]string, error)
+}
+
+// All lists the registers by name.
+var All = map[string]*Register{}
+
+func register(r *Register) *Register { All[r.Name] = r; return r }
+
+// Names lists the registers' names in order.
+func Names() []string {
+	out := make([]string, 0, len(All))
+	for n := range All {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Options says how to import.
+type Options struct {
+	// Within is the path of the node the import is for: every row must lie in its subtree.
+	Within string
+	// Allowed reports whether the importer may write at a path (the caller's role and scope).
+	Allowed func(path string) bool
+	// GoodRowsOnly writes the good rows even when some are bad (by default nothing is written
+	// when any row is bad).
+	GoodRowsOnly bool
+	// DryRun checks everything and writes nothing.
+	DryRun bool
+}
+
+// Report is the outcome of an import.
+type Report struct {
+	Register string `json:"register"`
+	*sheet.Result
+	Good    int  `json:"good_rows"`
+	Written bool `json:"written"`
+	sqlstore.ImportStats
+}
+
+// Import reads the .xlsx in r (size bytes) as register reg and writes it as opt says. A file that
+// is not the register's sheet at all is a *sheet.FileError.
+func Import(ctx context.Context, s *sqlstore.Store, reg *Register, r io.ReaderAt, size int64, opt Options) (*Report, error) {
+	res, err := reg.Schema.Read(r, size)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Register: reg.Name, Result: res}
+	if opt.Allowed == nil {
+		opt.Allowed = func(string) bool { return true }
+	}
+	st, err := reg.Import(ctx, s, res, opt)
+	if err != nil {
+		return nil, err
+	}
+	rep.Good = len(res.Rows)
+	rep.ImportStats = st
+	rep.Written = !opt.DryRun && (res.OK() || opt.GoodRowsOnly) && rep.Good > 0
+	if !rep.Written {
+		rep.ImportStats = sqlstore.ImportStats{}
+	}
+	return rep, nil
+}
+
+// write runs the register's write for the good rows when the options allow, retrying without a
+// row the database refused (only with GoodRowsOnly; otherwise the refusal is reported and nothing
+// is written).
+func write[T any](res *sheet.Result, schema *sheet.Schema, opt Options, rows []T, line func(T) int,
+	do func([]T) (sqlstore.ImportStats, error)) (sqlstore.ImportStats, error) {
+	for attempt := 0; ; attempt++ {
+		if opt.DryRun || len(rows) == 0 || (!res.OK() && !opt.GoodRowsOnly) {
+			return sqlstore.ImportStats{}, nil
+		}
+		st, err := do(rows)
+		re, ok := err.(*sqlstore.RowError)
+		if !ok {
+			return st, err
+		}
+		res.Problem(schema, re.Line, schemaField(schema, re.Field), "refused", re.Err.Message)
+		kept := rows[:0]
+		for _, r := range rows {
+			if line(r) != re.Line {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+		if attempt >= 20 {
+			return sqlstore.ImportStats{}, fmt.Errorf("import: the database refused %d rows in turn", attempt+1)
+		}
+	}
+}
+
+// schemaField maps a store field name to the schema's column key where they differ.
+func schemaField(schema *sheet.Schema, field string) string {
+	for _, c := range schema.Columns {
+		if c.Key == field {
+			return field
+		}
+	}
+	return ""
+}
+
+// ExportInfo builds the stamp of an export.
+func ExportInfo(by string, at time.Time, scope string, masked bool) sheet.ExportInfo {
+	return sheet.ExportInfo{By: by, At: at, Scope: scope, Masked: masked}
+}
+
+// nodeCache looks nodes up by code once per import.
+type nodeCache struct {
+	s *sqlstore.Store
+	m map[string]*redgrid.Node
+}
+
+func (c *nodeCache) byCode(ctx context.Context, code string) (*redgrid.Node, error) {
+	if n, ok := c.m[code]; ok {
+		return n, nil
+	}
+	n, err := c.s.NodeByCode(ctx, code)
+	if redgrid.ErrorKind(err) == redgrid.KindNotFound {
+		c.m[code] = nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.m[code] = &n
+	return &n, nil
+}
