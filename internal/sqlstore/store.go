@@ -67,6 +67,8 @@ type Store struct {
 	rstmts, wstmts *stmtCache // SQLite only
 	wal            *walSync   // SQLite only: the flush of the WAL after commits (walsync.go)
 
+	pii piiState // the keys of personal data (pii.go)
+
 	catMu   sync.Mutex
 	catAt   time.Time
 	catByID map[int64]redgrid.Category
