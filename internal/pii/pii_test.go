@@ -251,6 +251,19 @@ func TestParsePhone(t *testing.T) {
 			t.Errorf("ParsePhone(%q) = %q %v, want %q", in, got, err, want)
 		}
 	}
+	// What FixMyStreet sends (E.164) and what people type; what is no number comes out unchanged
+	// but for the separators.
+	for in, want := range map[string]string{
+		"+8613800138000":   "13800138000",
+		"+86 10 6512 3456": "01065123456",
+		"0719-8123456":     "07198123456",
+		"+44 20 7946 0000": "+442079460000",
+		"138.0013.8000":    "13800138000",
+	} {
+		if got := pii.NormalizePhone(in); got != want {
+			t.Errorf("NormalizePhone(%q) = %q, want %q", in, got, want)
+		}
+	}
 	for _, bad := range []string{"12345", "12800138000", "1380013800", "138001380000", "+44 20 7946 0000", "0012345678", "0719123", "abc", ""} {
 		if got, err := pii.ParsePhone(bad); err == nil {
 			t.Errorf("ParsePhone(%q) = %q", bad, got)
