@@ -70,9 +70,6 @@ func (s *Store) KnownKeys(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// Keys returns the keys in use (nil before UseKeys).
-func (s *Store) Keys() *pii.Keys { return s.pii.keys }
-
 func keyName(id uint32) string { return "key:" + strconv.FormatUint(uint64(id), 10) }
 
 // RegisterKeys checks the keys of r against pii_keys and records those the database has not
