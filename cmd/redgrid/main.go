@@ -218,7 +218,7 @@ func (c *config) keysPath() string {
 }
 
 // openWithKeys opens the store with the keys of personal data (what serves or migrates it: the
-// rows of before migration 0007 are sealed then). The key file is read; when it does not exist
+// rows of before migration 0010 are sealed then). The key file is read; when it does not exist
 // and the database has sealed nothing yet, a new one is written (0600).
 func (c *config) openWithKeys(ctx context.Context, log *slog.Logger) (*sqlstore.Store, *pii.Keys, error) {
 	s, err := c.open(ctx, log)

@@ -47,7 +47,7 @@ type piiState struct {
 // UseKeys makes k the keys personal data is sealed with. It checks them against the fingerprints
 // this database holds (a key id whose key differs, or a missing key that values are still sealed
 // under, is refused), records new ones, and seals the rows written in plain text before
-// migration 0007 (pii_pending). Call it after Migrate, before the store serves.
+// migration 0010 (pii_pending). Call it after Migrate, before the store serves.
 func (s *Store) UseKeys(ctx context.Context, k *pii.Keys) error {
 	r := k.Ring()
 	if err := s.RegisterKeys(ctx, r); err != nil {
@@ -235,7 +235,7 @@ func (s *Store) openReporter(c *redgrid.Case) error {
 	return nil
 }
 
-// sealPending seals the rows written in plain text before migration 0007, one batch a
+// sealPending seals the rows written in plain text before migration 0010, one batch a
 // transaction; an interrupted run goes on from where it stopped (pii_pending.done).
 func (s *Store) sealPending(ctx context.Context) error {
 	for _, tb := range sealedTables {
@@ -441,7 +441,7 @@ func (s *Store) ReEncrypt(ctx context.Context, batch int, progress func(values i
 }
 
 // KeyUse is how many values each key seals, by key id; Other counts the values under no key of
-// the keyring or of pii_keys (none, once the store has sealed the rows of before migration 0007).
+// the keyring or of pii_keys (none, once the store has sealed the rows of before migration 0010).
 type KeyUse struct {
 	ByKey map[uint32]int64
 	Other int64

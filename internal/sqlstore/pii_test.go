@@ -292,7 +292,7 @@ func TestWrongKeyFileRefused(t *testing.T) {
 	})
 }
 
-// TestSealExistingRows: the rows of before migration 0007, in plain text, are sealed at the
+// TestSealExistingRows: the rows of before migration 0010, in plain text, are sealed at the
 // first start with keys, going on from where an interrupted start stopped; nothing is sealed
 // twice.
 func TestSealExistingRows(t *testing.T) {
@@ -301,7 +301,7 @@ func TestSealExistingRows(t *testing.T) {
 		s := e.Open(t, sqlstore.Options{})
 		tr := redgridtest.BuildTree(t, s)
 		ids := reportCases(t, s, tr, 1100, someone) // three batches of sealing
-		// The database as it was before 0007: plain text, except the 100 cases of the lowest ids,
+		// The database as it was before 0010: plain text, except the 100 cases of the lowest ids,
 		// sealed by a start that was interrupted after them.
 		sorted := slices.Sorted(slices.Values(ids))
 		done := sorted[99]
@@ -310,7 +310,7 @@ func TestSealExistingRows(t *testing.T) {
 				exec(t, s, "UPDATE cases SET reporter_name = ?, reporter_phone = ? WHERE id = ?", r.name, r.phone, id)
 			}
 		}
-		exec(t, s, "DELETE FROM schema_migrations WHERE version = 7")
+		exec(t, s, "DELETE FROM schema_migrations WHERE version = 10")
 		for _, tb := range []string{"pii_keys", "pii_pending", "pii_unmaskings"} {
 			exec(t, s, "DROP TABLE "+tb)
 		}
