@@ -55,6 +55,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzIndexAgrees -fuzztime 30s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime 30s ./internal/photo/
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./internal/sheet/
+	$(GO) test -run '^$$' -fuzz FuzzParseID -fuzztime 30s ./internal/pii/
+	$(GO) test -run '^$$' -fuzz FuzzParsePhone -fuzztime 30s ./internal/pii/
+	$(GO) test -run '^$$' -fuzz FuzzMaskName -fuzztime 30s ./internal/pii/
+	$(GO) test -run '^$$' -fuzz FuzzParseKeyring -fuzztime 30s ./internal/pii/
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 30s ./internal/pii/
 
 lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"

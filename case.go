@@ -302,19 +302,6 @@ var (
 // with its area code (010-12345678, 0719-8123456).
 func ValidPhone(s string) bool { return mobileRe.MatchString(s) || landlineRe.MatchString(s) }
 
-// MaskPhone shows the first three and last four digits of a mobile number (138****5678) and the
-// area code and last four digits of a landline.
-func MaskPhone(s string) string {
-	if s == "" {
-		return ""
-	}
-	r := []rune(s)
-	if len(r) <= 7 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
-}
-
 // Validate checks the shape of a report; where it is and what category it is are checked against
 // the map and the category tree by the caller.
 func (c *NewCase) Validate() error {

@@ -12,7 +12,7 @@ type Principal struct {
 
 // Can reports whether the caller may do act on a target at path. Staff may change what lies
 // strictly below the node they hold a role at; district admins may change their node too. Reads
-// cover the whole subtree including the node itself.
+// (and seeing personal data, which is reading) cover the whole subtree including the node itself.
 func (p *Principal) Can(act Action, path string) bool {
 	if p == nil {
 		return false
@@ -22,7 +22,7 @@ func (p *Principal) Can(act Action, path string) bool {
 			continue
 		}
 		for _, scope := range g.Paths {
-			if act == ActReadTree || act == ActReadAudit || act == ActRecordMeeting || act == ActReadRegister || g.Role == RoleDistrictAdmin {
+			if act == ActReadTree || act == ActReadAudit || act == ActRecordMeeting || act == ActReadRegister || act == ActCallBack || act == ActUnmask || g.Role == RoleDistrictAdmin {
 				if IsWithin(path, scope) {
 					return true
 				}

@@ -77,17 +77,29 @@ const (
 	// ActWriteRegister records and imports them (the grid workers keep them: "knows every
 	// household in the grid").
 	ActWriteRegister Action = "register.write"
+	// ActCallBack sees a case's reporter in full with the case, every view logged: the staff who
+	// call the resident back (回访) and enter the rating (see caseRoles, ActRate).
+	ActCallBack Action = "case.callback"
+	// ActUnmask shows masked personal data in full once, asked for with a reason and logged
+	// (PIPL Art. 51; GB/T 35273 §7.4): roles that may need to reach the person.
+	ActUnmask Action = "pii.unmask"
 )
 
 // rolePerms: which actions a role allows. The leader role is read-only by design ("一屏观全域").
+// Personal data (docs/ARCHITECTURE.md, "Personal data"): the call-back staff see a reporter with
+// the case; grid workers and leaders (who verify on site), the call-back staff and district
+// admins (complaints) may unmask with a reason; departments and leaders handle and watch cases,
+// not people, and never see a reporter in full.
 var rolePerms = map[Role][]Action{
-	RoleResident:        {ActReadTree},
-	RoleGridWorker:      {ActReadTree, ActReadRegister, ActWriteRegister},
-	RoleGridLeader:      {ActReadTree, ActWriteNode, ActReadRegister, ActWriteRegister},
-	RoleCommunityStaff:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting, ActReadRegister, ActWriteRegister},
-	RoleStreetOperator:  {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting, ActReadRegister, ActWriteRegister},
+	RoleResident:   {ActReadTree},
+	RoleGridWorker: {ActReadTree, ActUnmask, ActReadRegister, ActWriteRegister},
+	RoleGridLeader: {ActReadTree, ActWriteNode, ActUnmask, ActReadRegister, ActWriteRegister},
+	RoleCommunityStaff: {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting, ActCallBack, ActUnmask,
+		ActReadRegister, ActWriteRegister},
+	RoleStreetOperator: {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActRecordMeeting, ActCallBack, ActUnmask,
+		ActReadRegister, ActWriteRegister},
 	RoleDepartmentStaff: {ActReadTree},
-	RoleDistrictAdmin: {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActManageUsers, ActReadAudit, ActRecordMeeting,
+	RoleDistrictAdmin: {ActReadTree, ActWriteNode, ActWriteParty, ActWriteOrg, ActManageUsers, ActReadAudit, ActRecordMeeting, ActUnmask,
 		ActReadRegister, ActWriteRegister},
 	RoleLeader: {ActReadTree, ActReadRegister},
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -27,15 +28,9 @@ func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs, c := flags("apikey "+sub, stderr)
 	user := fs.String("user", "", "add: the account the key acts as (default: a service account open311-NAME)")
 	// The name comes first (apikey add NAME --user x); flags may also precede it.
-	var name string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		name, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	name, err := parseWithArg(fs, args)
+	if err != nil {
 		return err
-	}
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
 	}
 	if sub != "list" && name == "" || sub == "list" && name != "" {
 		return errors.New(apikeyUsage)
@@ -89,4 +84,20 @@ func cliTime(t *time.Time) string {
 		return "-"
 	}
 	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+}
+
+// parseWithArg parses a subcommand's flags around its one argument, which may come first
+// (apikey add NAME --user x) or after the flags; "" when there is none.
+func parseWithArg(fs *flag.FlagSet, args []string) (string, error) {
+	var arg string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		arg, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if arg == "" && fs.NArg() > 0 {
+		arg = fs.Arg(0)
+	}
+	return arg, nil
 }

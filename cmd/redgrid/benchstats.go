@@ -17,6 +17,7 @@ import (
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/demo"
+	"github.com/redgrid/redgrid/internal/pii"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
@@ -64,6 +65,20 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	// A database of the benchmark's own: keys of its own, kept with a kept database only.
+	keys := pii.Fixed(pii.Generate())
+	if *keep != "" && c.db == "" {
+		path := filepath.Join(*keep, "pii.keys")
+		if keys, err = pii.LoadFile(path); errors.Is(err, pii.ErrNoKeyFile) {
+			keys, err = pii.CreateFile(path)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := s.UseKeys(ctx, keys); err != nil {
 		return err
 	}
 	var have int

@@ -54,6 +54,7 @@ func TestAcknowledgedCasesSurviveKill9(t *testing.T) {
 		t.Fatalf("places: %v", err)
 	}
 	s.Close()
+	redgridtest.WriteKeyFile(t, dir) // the server encrypts with the keys the demo cases were
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

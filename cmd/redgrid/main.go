@@ -10,6 +10,7 @@
 //	redgrid export grids FILE.geojson [--within CODE] [--kind grid]
 //	redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
 //	redgrid apikey add NAME [--user USERNAME] | apikey list | apikey revoke NAME   Open311 client keys
+//	redgrid keys status | add | rotate | reencrypt | remove ID   the keys of personal data
 //
 // Every flag has a REDGRID_* environment fallback (REDGRID_ADDR, REDGRID_DATA, REDGRID_DB …).
 package main
@@ -21,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +39,7 @@ import (
 	"github.com/redgrid/redgrid/internal/atlas"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/demo"
+	"github.com/redgrid/redgrid/internal/pii"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 	"github.com/redgrid/redgrid/internal/web"
 )
@@ -64,6 +67,8 @@ usage:
   redgrid bench intake [--db DSN] [--cases 50000] [--concurrency 64] [--rate 1000]
   redgrid apikey add NAME [--user USERNAME]   an Open311 client's API key, printed once
   redgrid apikey list | apikey revoke NAME
+  redgrid keys status | add | rotate [--batch 500] | reencrypt [--batch 500] | remove ID
+                   the keys personal data is encrypted with (--keys FILE, default DATA/pii.keys)
 
 --db takes postgres://… for PostgreSQL; without it the SQLite file DATA/redgrid.db is used.
 `
@@ -73,6 +78,7 @@ type config struct {
 	addr       string
 	data       string
 	db         string
+	keys       string // the key file of personal data ("": DATA/pii.keys)
 	logFormat  string
 	bodyLimit  int64
 	gridDigits int
@@ -116,6 +122,7 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
 	fs.StringVar(&c.addr, "addr", env("REDGRID_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.StringVar(&c.data, "data", env("REDGRID_DATA", "./data"), "data directory (SQLite database, files)")
 	fs.StringVar(&c.db, "db", env("REDGRID_DB", ""), "database DSN: postgres://… (default: SQLite in the data directory)")
+	fs.StringVar(&c.keys, "keys", env("REDGRID_KEYS", ""), "key file of personal data, mode 0600 (default: DATA/pii.keys, created on first start)")
 	fs.StringVar(&c.logFormat, "log-format", env("REDGRID_LOG_FORMAT", "json"), "log format: json or text")
 	bl, _ := strconv.ParseInt(env("REDGRID_BODY_LIMIT", "1048576"), 10, 64)
 	fs.Int64Var(&c.bodyLimit, "body-limit", bl, "largest accepted request body in bytes")
@@ -202,6 +209,52 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, e
 	return s, nil
 }
 
+// keysPath is the key file of personal data.
+func (c *config) keysPath() string {
+	if c.keys != "" {
+		return c.keys
+	}
+	return filepath.Join(c.data, "pii.keys")
+}
+
+// openWithKeys opens the store with the keys of personal data (what serves or migrates it: the
+// rows of before migration 0010 are sealed then). The key file is read; when it does not exist
+// and the database has sealed nothing yet, a new one is written (0600).
+func (c *config) openWithKeys(ctx context.Context, log *slog.Logger) (*sqlstore.Store, *pii.Keys, error) {
+	s, err := c.open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	path := c.keysPath()
+	k, err := pii.LoadFile(path)
+	created := false
+	if errors.Is(err, pii.ErrNoKeyFile) {
+		var known int
+		if known, err = s.KnownKeys(ctx); err == nil && known > 0 {
+			err = fmt.Errorf("this database's personal data is encrypted with keys that are not here: put its key file at %s or name it with --keys", path)
+		} else if err == nil {
+			if k, err = pii.CreateFile(path); err == nil {
+				created = true
+			} else if errors.Is(err, fs.ErrExist) { // another process of this data directory made it a moment ago
+				k, err = pii.LoadFile(path)
+			}
+		}
+	}
+	if err == nil {
+		if err = s.UseKeys(ctx, k); err != nil && created {
+			os.Remove(path) // another server made the first keys of this database at the same moment
+		}
+	}
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	if created {
+		log.Warn("personal-data key file created: back it up apart from the database, and give every server that shares the database the same file", "path", path)
+	}
+	return s, k, nil
+}
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -222,7 +275,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		s, err := c.open(ctx, c.logger(stderr))
+		s, _, err := c.openWithKeys(ctx, c.logger(stderr))
 		if err != nil {
 			return err
 		}
@@ -241,6 +294,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return benchCmd(args, stdout, stderr)
 	case "apikey":
 		return apikeyCmd(ctx, args, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -253,7 +308,7 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	log := c.logger(stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s, err := c.open(ctx, log)
+	s, _, err := c.openWithKeys(ctx, log)
 	if err != nil {
 		return err
 	}

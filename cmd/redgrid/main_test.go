@@ -25,6 +25,7 @@ func TestFirstAdminFromTheCommandLine(t *testing.T) {
 		errb.Reset()
 		return run(ctx, append(args, "--data", dir), strings.NewReader(stdin), &out, &errb)
 	}
+	redgridtest.WriteKeyFile(t, dir) // the test's store below reads the database too
 	if err := call("", "migrate"); err != nil {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redgrid/redgrid"
@@ -21,6 +23,7 @@ const password = "demo1234"
 
 type env struct {
 	t      *testing.T
+	logs   *logBuffer // what the server and its store log, as JSON lines
 	srv    *httptest.Server
 	store  *sqlstore.Store
 	tree   *redgridtest.Tree
@@ -32,16 +35,18 @@ type env struct {
 func newEnv(t *testing.T, e redgridtest.Engine, cfg api.Config) *env {
 	t.Helper()
 	clock := redgridtest.NewClock()
-	s := e.Open(t, sqlstore.Options{Now: clock.Now})
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := e.Open(t, sqlstore.Options{Now: clock.Now, Logger: log})
 	tr := redgridtest.BuildTree(t, s)
 	hash, err := auth.Hash(password, auth.TestParams)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Argon = auth.TestParams
-	srv := httptest.NewServer(api.New(s, nil, cfg, clock.Now, http.NotFoundHandler(), nil).Handler())
+	srv := httptest.NewServer(api.New(s, log, cfg, clock.Now, http.NotFoundHandler(), nil).Handler())
 	t.Cleanup(srv.Close)
-	ev := &env{t: t, srv: srv, store: s, tree: tr, tokens: map[string]string{}, users: map[string]redgrid.User{}, clock: clock}
+	ev := &env{t: t, logs: logs, srv: srv, store: s, tree: tr, tokens: map[string]string{}, users: map[string]redgrid.User{}, clock: clock}
 	accounts := []struct {
 		name string
 		role redgrid.Role
@@ -64,6 +69,24 @@ func newEnv(t *testing.T, e redgridtest.Engine, cfg api.Config) *env {
 		ev.tokens[a.name] = ev.login(a.name)
 	}
 	return ev
+}
+
+// logBuffer collects log lines written from several goroutines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (ev *env) login(name string) string {

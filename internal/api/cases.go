@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/geo"
+	"github.com/redgrid/redgrid/internal/pii"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
@@ -101,8 +103,15 @@ func communityOf(path string) string {
 
 // place validates a report, places it in its grid and classifies it.
 func (s *Server) place(ctx context.Context, in *redgrid.NewCase) (sqlstore.CaseIntake, error) {
+	// One number is stored one way: +86 138-0013-8000 is 13800138000.
+	in.ReporterPhone = pii.NormalizePhone(in.ReporterPhone)
 	if err := in.Validate(); err != nil {
 		return sqlstore.CaseIntake{}, err
+	}
+	if in.Anonymous {
+		// An anonymous report keeps no name or phone: nothing is kept that the purpose does not
+		// need (PIPL Art. 6), and what is not kept cannot leak.
+		in.ReporterName, in.ReporterPhone = "", ""
 	}
 	crs := geo.WGS84
 	if in.CRS != "" {
@@ -166,7 +175,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p *redgrid.P
 	}
 	if in.Channel == redgrid.ChannelPatrol {
 		ci.ReporterID = &p.UserID
-		if in.ReporterName == "" {
+		if in.ReporterName == "" && !in.Anonymous {
 			ci.In.ReporterName = p.DisplayName
 		}
 	}
@@ -365,45 +374,127 @@ func caseReadable(p *redgrid.Principal, c *redgrid.Case) bool {
 	return false
 }
 
-// revealsReporter: the dispatching level (community, street, district) sees the reporter's name
-// and phone to call them back; everyone else sees them masked.
-func revealsReporter(p *redgrid.Principal, c *redgrid.Case) bool {
-	for _, g := range p.Grants {
-		switch g.Role {
-		case redgrid.RoleCommunityStaff, redgrid.RoleStreetOperator, redgrid.RoleDistrictAdmin:
-			for _, sc := range g.Paths {
-				if redgrid.IsWithin(c.Path, sc) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// reporterView masks the reporter unless the caller's role needs them, and logs every unmasking
-// (or, if the log cannot be written, masks after all).
+// reporterView decides what the caller sees of a case's reporter (docs/ARCHITECTURE.md,
+// "Personal data"): nothing of an anonymous report; their own report as they gave it; in full,
+// each view logged as a call-back unmasking, to the staff who call residents back (ActCallBack:
+// community staff and street operators over the case's grid); masked to everyone else, who may
+// ask for the full value with a reason (unmaskReporter). A view that cannot be logged is masked.
 func (s *Server) reporterView(ctx context.Context, p *redgrid.Principal, c *redgrid.Case) {
 	switch {
 	case c.Anonymous:
 		maskCase(c)
 		c.ReporterName, c.ReporterPhone = "", ""
-	case !revealsReporter(p, c) || c.ReporterPhone == "" && c.ReporterName == "":
+	case c.ReporterPhone == "" && c.ReporterName == "":
 		maskCase(c)
-	default:
-		if err := s.store.Audit(ctx, "case.reporter.unmask", "case/"+strconv.FormatInt(c.ID, 10), redgrid.OutcomeOK, map[string]any{"why": "call-back"}); err != nil {
-			s.log.Error("audit write failed; reporter kept masked", "request_id", redgrid.ActorFrom(ctx).RequestID, "err", err)
+	case c.ReporterID != nil && *c.ReporterID == p.UserID:
+	case p.Can(redgrid.ActCallBack, c.Path):
+		if _, err := s.store.LogUnmasking(ctx, caseSubject(c.ID), reporterFields(c), sqlstore.UnmaskCallBack, "回访 call-back"); err != nil {
+			s.log.Error("unmasking log write failed; reporter kept masked", "request_id", redgrid.ActorFrom(ctx).RequestID, "err", err)
 			maskCase(c)
 		}
+	default:
+		maskCase(c)
 	}
 }
 
-func maskCase(c *redgrid.Case) {
-	c.ReporterPhone = redgrid.MaskPhone(c.ReporterPhone)
-	if r := []rune(c.ReporterName); len(r) > 0 {
-		c.ReporterName = string(r[:1]) + strings.Repeat("*", len(r)-1)
+func caseSubject(id int64) string { return "case/" + strconv.FormatInt(id, 10) }
+
+// reporterFields names the reporter fields a case holds.
+func reporterFields(c *redgrid.Case) []string {
+	var f []string
+	if c.ReporterName != "" {
+		f = append(f, "reporter_name")
 	}
+	if c.ReporterPhone != "" {
+		f = append(f, "reporter_phone")
+	}
+	return f
+}
+
+// maskCase masks the reporter the Chinese way: 张*, 欧阳**, 138****5678.
+func maskCase(c *redgrid.Case) {
+	c.ReporterName, c.ReporterPhone = pii.MaskName(c.ReporterName), pii.MaskPhone(c.ReporterPhone)
 	c.Masked = true
+}
+
+type unmaskIn struct {
+	Reason string `json:"reason"`
+}
+
+// MaxUnmaskReason bounds the reason given to see personal data in full.
+const MaxUnmaskReason = 200
+
+type reporterOut struct {
+	CaseID        int64              `json:"case_id"`
+	ReporterName  string             `json:"reporter_name"`
+	ReporterPhone string             `json:"reporter_phone"`
+	Unmasking     sqlstore.Unmasking `json:"unmasking"`
+}
+
+// unmaskReporter: POST /api/v1/cases/{id}/reporter:unmask {"reason"} — the reporter's name and
+// phone in full, for a role that may need to reach them (ActUnmask) over the case's grid. The
+// unmasking (who, when, which fields, why) and its audit line are written before the answer.
+func (s *Server) unmaskReporter(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	var in unmaskIn
+	if err := s.decode(r, &in); err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	var v redgrid.Validator
+	v.Check(reason != "", "reason", "required", "a reason is required to see personal data in full; it is logged")
+	v.Check(utf8.RuneCountInString(reason) <= MaxUnmaskReason, "reason", "max_length", "reason must be at most 200 characters")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	c, err := s.readableCase(r, p)
+	if err != nil {
+		return err
+	}
+	if !p.Can(redgrid.ActUnmask, c.Path) {
+		return forbidden("unmasking the reporter of case " + strconv.FormatInt(c.ID, 10))
+	}
+	if c.Anonymous {
+		return redgrid.Errorf(redgrid.KindConflict, "case %d was reported anonymously: there is no reporter to unmask", c.ID)
+	}
+	fields := reporterFields(&c)
+	if len(fields) == 0 {
+		return redgrid.Errorf(redgrid.KindConflict, "case %d holds no reporter's name or phone", c.ID)
+	}
+	u, err := s.store.LogUnmasking(r.Context(), caseSubject(c.ID), fields, sqlstore.UnmaskExplicit, reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, reporterOut{CaseID: c.ID, ReporterName: c.ReporterName, ReporterPhone: c.ReporterPhone, Unmasking: u})
+}
+
+// listUnmaskings: GET /api/v1/unmaskings?case=&user=&before_id=&limit= — the log of unmaskings,
+// newest first, for those who read the audit log.
+func (s *Server) listUnmaskings(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	if !p.CanAny(redgrid.ActReadAudit) {
+		return forbidden("the unmasking log")
+	}
+	var f sqlstore.UnmaskingFilter
+	caseID, err := queryID(r, "case")
+	if err != nil {
+		return err
+	}
+	if caseID > 0 {
+		f.Subject = caseSubject(caseID)
+	}
+	if f.ActorID, err = queryID(r, "user"); err != nil {
+		return err
+	}
+	if f.BeforeID, err = queryID(r, "before_id"); err != nil {
+		return err
+	}
+	if f.Limit, err = queryInt(r, "limit", 100, 1, 500); err != nil {
+		return err
+	}
+	out, err := s.store.Unmaskings(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[sqlstore.Unmasking]{out})
 }
 
 // readableCase loads the case of the {id} path segment: 404 when there is none, 403 when the

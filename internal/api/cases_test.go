@@ -344,11 +344,12 @@ func TestCaseIdempotencyAndDuplicates(t *testing.T) {
 		if !lst.Items[0].Masked {
 			t.Fatalf("list not masked: %s", b)
 		}
-		before := ev.count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.reporter.unmask'")
+		before := ev.count("SELECT COUNT(*) FROM audit_log WHERE action = 'pii.unmask'")
 		res, b = ev.do("community1", "GET", fmt.Sprintf("/api/v1/cases/%d", c1.ID), "", nil)
 		var full caseDoc
 		json.Unmarshal(b, &full)
-		if full.Masked || full.Reporter != "13800138000" || ev.count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.reporter.unmask'") != before+1 {
+		if full.Masked || full.Reporter != "13800138000" || ev.count("SELECT COUNT(*) FROM audit_log WHERE action = 'pii.unmask'") != before+1 ||
+			ev.count("SELECT COUNT(*) FROM pii_unmaskings WHERE how = 'call-back'") != before+1 {
 			t.Fatalf("community view: %s", b)
 		}
 		res, b = ev.do("grid1", "GET", fmt.Sprintf("/api/v1/cases/%d", c1.ID), "", nil)

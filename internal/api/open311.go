@@ -18,6 +18,7 @@ import (
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/open311"
 	"github.com/redgrid/redgrid/internal/photo"
+	"github.com/redgrid/redgrid/internal/pii"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
@@ -449,7 +450,7 @@ func o311NewCase(in open311.NewRequest) (redgrid.NewCase, map[string]any) {
 	if cut {
 		adjusted = append(adjusted, "first_name+last_name")
 	}
-	phone := open311.NormalPhone(in.Phone)
+	phone := pii.NormalizePhone(in.Phone)
 	if phone != "" && !redgrid.ValidPhone(phone) {
 		detail["phone_dropped"] = "not a mainland mobile or landline number; the report is taken as anonymous"
 		phone, name = "", ""

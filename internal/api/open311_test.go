@@ -185,8 +185,11 @@ func TestOpen311AsFixMyStreet(t *testing.T) {
 		number := created.Request[0].ServiceRequestID
 		var caseID int64
 		var channel, reporter string
-		if err := ev.store.DB().QueryRow("SELECT id, channel, reporter_name FROM cases").Scan(&caseID, &channel, &reporter); err != nil || channel != "open311" || reporter != "三 张" {
-			t.Fatalf("the case: %v %s %q", err, channel, reporter)
+		if err := ev.store.DB().QueryRow("SELECT id, channel, reporter_name FROM cases").Scan(&caseID, &channel, &reporter); err != nil || channel != "open311" {
+			t.Fatalf("the case: %v %s", err, channel)
+		}
+		if name, err := redgridtest.Keyring().Open("cases.reporter_name", reporter); err != nil || name != "三 张" {
+			t.Fatalf("the reporter: %q %v", name, err)
 		}
 
 		// Read back, in both formats, without personal data.
@@ -486,6 +489,14 @@ func TestOpen311TakesWhatFixMyStreetSends(t *testing.T) {
 				t.Fatal(err)
 			}
 			json.Unmarshal([]byte(raw), &detail)
+			// Encrypted at rest; opened here with the test keys.
+			var err error
+			if name, err = redgridtest.Keyring().Open("cases.reporter_name", name); err != nil {
+				t.Fatal(err)
+			}
+			if phone, err = redgridtest.Keyring().Open("cases.reporter_phone", phone); err != nil {
+				t.Fatal(err)
+			}
 			return
 		}
 		name, phone, _, anon, detail := post(func(v url.Values) { v.Set("phone", "+86 138-0013-8000") })

@@ -53,6 +53,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/users/{id}/roles/{grant_id}", s.authed(s.removeRole)},
 
 		{"GET", "/api/v1/audit", s.authed(s.getAudit)},
+		{"GET", "/api/v1/unmaskings", s.authed(s.listUnmaskings)},
 
 		{"GET", "/api/v1/locate", s.authed(s.locate)},
 		{"POST", "/api/v1/grids/import", s.authed(s.importGrids)},
@@ -71,6 +72,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/cases", s.authed(s.createCase)},
 		{"GET", "/api/v1/cases/{id}", s.authed(s.getCase)},
 		{"POST", "/api/v1/cases/{id}/actions", s.authed(s.actOnCase)},
+		{"POST", "/api/v1/cases/{id}/reporter:unmask", s.authed(s.unmaskReporter)},
 		{"GET", "/api/v1/cases/{id}/duplicates", s.authed(s.caseDuplicates)},
 		{"GET", "/api/v1/stats/cases", s.authed(s.caseStats)},
 		{"GET", "/api/v1/notifications", s.authed(s.listNotifications)},

@@ -342,29 +342,6 @@ func (in NewRequest) ReporterName() (name string, cut bool) {
 	return name, false
 }
 
-// NormalPhone writes a phone number as redgrid keeps it: without spaces, dashes, dots or
-// brackets, and without the country code of China (+86 or 0086), which FixMyStreet sends in
-// E.164 (+8613800138000 → 13800138000; +86 10 1234 5678 → 01012345678). Whether the result is a
-// valid number is redgrid.ValidPhone's to say.
-func NormalPhone(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '.', '(', ')', '\u00a0':
-			return -1
-		}
-		return r
-	}, s)
-	for _, cc := range []string{"+86", "0086"} {
-		if rest, ok := strings.CutPrefix(s, cc); ok {
-			if !redgrid.ValidPhone(rest) && redgrid.ValidPhone("0"+rest) {
-				rest = "0" + rest // a landline's area code without its trunk 0
-			}
-			return rest
-		}
-	}
-	return s
-}
-
 // NewUpdate is POST servicerequestupdates (FixMyStreet), parsed.
 type NewUpdate struct {
 	APIKey           string

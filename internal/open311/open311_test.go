@@ -118,23 +118,6 @@ func TestWriteXMLAndJSON(t *testing.T) {
 	}
 }
 
-func TestNormalPhone(t *testing.T) {
-	for in, want := range map[string]string{
-		"+8613800138000":    "13800138000",
-		"008613800138000":   "13800138000",
-		"+86 138-0013-8000": "13800138000",
-		"138 0013 8000":     "13800138000",
-		"+86 719 8123456":   "07198123456",
-		"+86 10 6512 3456":  "01065123456",
-		"0719-8123456":      "07198123456",
-		"+44 20 7946 0000":  "+442079460000",
-	} {
-		if got := NormalPhone(in); got != want {
-			t.Errorf("NormalPhone(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestClean(t *testing.T) {
 	for _, c := range []struct {
 		in        string

@@ -6,6 +6,7 @@ package redgridtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redgrid/redgrid/internal/pii"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
@@ -62,7 +64,8 @@ func (e Engine) Open(t testing.TB, opt sqlstore.Options) *sqlstore.Store {
 	return OpenDSN(t, e.DSN(t), opt)
 }
 
-// OpenDSN opens and migrates a store on dsn, closed when the test ends.
+// OpenDSN opens and migrates a store on dsn, closed when the test ends. Its personal data is
+// sealed with the keys of Keyring.
 func OpenDSN(t testing.TB, dsn string, opt sqlstore.Options) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -74,7 +77,30 @@ func OpenDSN(t testing.TB, dsn string, opt sqlstore.Options) *sqlstore.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	if err := s.UseKeys(ctx, pii.Fixed(Keyring())); err != nil {
+		t.Fatalf("keys: %v", err)
+	}
 	return s
+}
+
+// Keyring is the keyring of test stores: always the same, so that two stores of one database
+// (two servers) share it.
+func Keyring() *pii.Keyring {
+	key := func(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
+	r, err := pii.NewKeyring(1, map[uint32][]byte{1: key("redgrid test key 1")}, key("redgrid test index key"))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// WriteKeyFile writes Keyring as the key file of the data directory dir, for a server started on
+// a database a test store has filled.
+func WriteKeyFile(t testing.TB, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "pii.keys"), Keyring().Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // ForEach runs fn as a subtest on every engine.

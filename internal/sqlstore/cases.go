@@ -281,6 +281,10 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 		return redgrid.Case{}, false, err
 	}
 	in := ci.In
+	// Personal data is sealed before it reaches a row (pii.go); the case returned shows it plain.
+	if in.ReporterName, in.ReporterPhone, err = s.sealReporter(ctx, in.ReporterName, in.ReporterPhone); err != nil {
+		return redgrid.Case{}, false, err
+	}
 	day := now.In(cst).Format(time.DateOnly)
 	photos := strings.Join(in.Photos, ",")
 	var follow any
@@ -382,7 +386,7 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 	c := redgrid.Case{ID: id, Number: redgrid.CaseNumber(now, id), State: redgrid.CaseReported, Category: ci.Category.Code,
 		CategoryName: ci.Category.Name, Kind: ci.Category.Kind, Matter: ci.Category.Matter, GridID: ci.GridID, GridCode: ci.GridCode,
 		GridName: ci.GridName, Path: ci.GridPath, Lng: ci.Lng, Lat: ci.Lat, Address: in.Address, Description: in.Description,
-		Channel: in.Channel, ReporterID: ci.ReporterID, ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
+		Channel: in.Channel, ReporterID: ci.ReporterID, ReporterName: ci.In.ReporterName, ReporterPhone: ci.In.ReporterPhone,
 		Anonymous: in.Anonymous, Departments: []redgrid.CaseDepartment{}, LevelName: redgrid.LevelGrid.Name(), Stage: StageRegister,
 		DueAt: &due, Photos: nonNil(in.Photos), Version: 1, CreatedAt: now, UpdatedAt: now}
 	return c, false, nil
@@ -510,6 +514,9 @@ func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
 		return redgrid.Case{}, fmt.Errorf("case: %w", err)
 	}
 	if err := s.fillCategory(ctx, &c); err != nil {
+		return redgrid.Case{}, err
+	}
+	if err := s.openReporter(&c.Case); err != nil {
 		return redgrid.Case{}, err
 	}
 	if c.Departments, err = s.caseDepartments(ctx, nil, id); err != nil {
@@ -778,6 +785,9 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 	out := make([]redgrid.Case, 0, len(crs))
 	for i := range crs {
 		if err := s.fillCategory(ctx, &crs[i]); err != nil {
+			return nil, err
+		}
+		if err := s.openReporter(&crs[i].Case); err != nil {
 			return nil, err
 		}
 		crs[i].Departments = depts[crs[i].ID]

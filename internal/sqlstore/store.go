@@ -67,6 +67,8 @@ type Store struct {
 	rstmts, wstmts *stmtCache // SQLite only
 	wal            *walSync   // SQLite only: the flush of the WAL after commits (walsync.go)
 
+	pii piiState // the keys of personal data (pii.go)
+
 	catMu   sync.Mutex
 	catAt   time.Time
 	catByID map[int64]redgrid.Category
@@ -220,6 +222,12 @@ func (s *Store) migrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: name, sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i := 1; i < len(out); i++ {
+		// Two branches may each add "the next" migration: one of them would be skipped silently.
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share number %d", out[i-1].name, out[i].name, out[i].version)
+		}
+	}
 	return out, nil
 }
 
