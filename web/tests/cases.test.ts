@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { i18n } from '../src/i18n'
 import type { Case, Me } from '../src/api/types'
-import { departmentDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
+import { MAX_PAGE, appendPage, departmentDue, fetchByDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
 import { CASE_FROM, CASE_ROLES, availableActions, extendValue, isStaleVersion, stateAllows } from '../src/cases/actions'
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, checkPhoto, formatBytes, pickPhotos } from '../src/cases/photos'
 import { categoryMatches, searchCategories } from '../src/cases/categories'
@@ -50,6 +50,63 @@ describe('the dispatch queue', () => {
     expect(isOverdue(kase({ due_at: '2026-11-23T05:59:00Z' }), NOW)).toBe(true)
     expect(isOverdue(kase({ due_at: '2026-11-23T06:01:00Z' }), NOW)).toBe(false)
     expect(isOverdue(kase({ due_at: null }), NOW)).toBe(false)
+  })
+})
+
+describe('the board in pages (order=due)', () => {
+  type C = { id: number; due_at: string | null }
+  // the server's order=due: due time (nulls last), then id; `after` continues after a case
+  const at = (m: number) => new Date(NOW.getTime() + m * 60000).toISOString()
+  const server = (n: number): C[] =>
+    Array.from({ length: n }, (_, i) => ({ id: i + 1, due_at: i % 7 === 6 ? null : at(Math.floor(i / 3)) })).sort(
+      (a, b) => (a.due_at === null ? 1 : 0) - (b.due_at === null ? 1 : 0) || (a.due_at ?? '').localeCompare(b.due_at ?? '') || a.id - b.id,
+    )
+  function api(all: C[]) {
+    const limits: number[] = []
+    const page = async (limit: number, after: { id: string | number } | null) => {
+      limits.push(limit)
+      expect(limit).toBeLessThanOrEqual(MAX_PAGE)
+      const from = after ? all.findIndex((c) => c.id === after.id) + 1 : 0
+      return all.slice(from, from + limit)
+    }
+    return { page, limits }
+  }
+
+  it('loads a page with one more to know whether more follow', async () => {
+    const all = server(1234)
+    const { page, limits } = api(all)
+    const r = await fetchByDue(page, 300)
+    expect(r.items).toEqual(all.slice(0, 300))
+    expect(r.more).toBe(true)
+    expect(r.last).toEqual(all[299])
+    expect(limits).toEqual([301])
+    // the next page continues after the last case loaded
+    const next = await fetchByDue(page, 300, r.last)
+    expect(next.items).toEqual(all.slice(300, 600))
+    expect(next.more).toBe(true)
+  })
+
+  it('goes on past the largest answer until it has what it wants, and knows the end', async () => {
+    const all = server(1234)
+    const { page, limits } = api(all)
+    const r = await fetchByDue(page, 2000)
+    expect(r.items).toEqual(all)
+    expect(r.more).toBe(false)
+    expect(limits).toEqual([500, 500, 500])
+    const exact = api(server(1000))
+    const e = await fetchByDue(exact.page, 1000)
+    expect(e.items.length).toBe(1000)
+    expect(e.more).toBe(false)
+    expect(exact.limits).toEqual([500, 500, 1])
+    const empty = api([])
+    expect(await fetchByDue(empty.page, 300)).toEqual({ items: [], more: false, last: null })
+  })
+
+  it('adds a page, keeping the newer copy of a case that moved', () => {
+    const list = [kase({ id: 1 }), kase({ id: 2, description: 'old' }), kase({ id: 3 })]
+    const out = appendPage(list, [kase({ id: 2, description: 'new' }), kase({ id: 4 })])
+    expect(out.map((c) => [c.id, c.description])).toEqual([[1, 'x'], [3, 'x'], [2, 'new'], [4, 'x']])
+    expect(list.length).toBe(3)
   })
 })
 

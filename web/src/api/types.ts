@@ -588,5 +588,9 @@ export interface CaseFilter {
   order?: 'due' | 'new'
   mine?: boolean
   limit?: number
+  /** order=new: the page after this id (older cases) */
   before?: Id
+  /** order=due: the page after this case (its id and due_at as the page before gave them) */
+  after?: Id
+  afterDue?: string | null
 }

@@ -33,6 +33,43 @@ export function sortQueue<C extends Pick<Case, 'id' | 'overdue' | 'due_at'>>(cas
     .map((x) => x.c)
 }
 
+/** The most cases GET /cases gives in one answer. */
+export const MAX_PAGE = 500
+
+type Cursor = Pick<Case, 'id' | 'due_at'>
+
+/**
+ * Loads cases in the server's order=due page after page — each request continues after the last
+ * case of the one before (its id and due_at: GET /cases `after`, `after_due`) — until `want` are
+ * loaded or there are none left, starting after `from` to continue a list. `more` says whether
+ * the server has cases beyond them (the last request asks for one more than it needs), `last` is
+ * where the next page starts.
+ */
+export async function fetchByDue<C extends Cursor>(
+  fetchPage: (limit: number, after: Cursor | null) => Promise<C[]>,
+  want: number,
+  from: Cursor | null = null,
+): Promise<{ items: C[]; more: boolean; last: Cursor | null }> {
+  const items: C[] = []
+  let last = from
+  for (;;) {
+    const need = Math.max(0, want - items.length)
+    const limit = Math.min(MAX_PAGE, need + 1)
+    const page = await fetchPage(limit, last)
+    const kept = page.slice(0, need)
+    items.push(...kept)
+    if (kept.length) last = kept[kept.length - 1]
+    if (page.length > need) return { items, more: true, last }
+    if (page.length < limit) return { items, more: false, last }
+  }
+}
+
+/** A further page added to a list: a case already there (its due time moved) is replaced by the newer copy. */
+export function appendPage<C extends Pick<Case, 'id'>>(list: readonly C[], page: readonly C[]): C[] {
+  const ids = new Set(page.map((c) => String(c.id)))
+  return [...list.filter((c) => !ids.has(String(c.id))), ...page]
+}
+
 export interface TimeLeft {
   /** none: no deadline runs; left: before it; overdue: past it */
   kind: 'none' | 'left' | 'overdue'

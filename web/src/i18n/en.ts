@@ -749,7 +749,10 @@ const en: Messages = {
     handle: 'Act',
     handleLimit: 'handle within {time}',
     openPage: 'Open the case page',
-    limited: 'Only the {n} most urgent cases are shown; narrow the filters',
+    summaryMore: 'the {count} most urgent cases (more follow), {n} overdue',
+    moreWaiting: 'The {count} most urgent cases are shown; more follow',
+    loadMore: 'Load {n} more',
+    allLoaded: 'All {count} cases loaded',
   },
   inbox: {
     title: 'Department inbox',

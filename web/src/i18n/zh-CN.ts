@@ -749,7 +749,10 @@ const zhCN = {
     handle: '处理',
     handleLimit: '处置时限 {time}',
     openPage: '打开案件页面',
-    limited: '只显示最紧急的 {n} 件，请用筛选条件缩小范围',
+    summaryMore: '最紧急的 {count} 件（还有更多），超时 {n} 件',
+    moreWaiting: '已显示最紧急的 {count} 件，后面还有',
+    loadMore: '加载更多（{n} 件）',
+    allLoaded: '已全部加载，共 {count} 件',
   },
   inbox: {
     title: '部门待办',
