@@ -891,7 +891,7 @@ describe('redgrid web UI (browser)', { timeout: 480_000, skip: !BIN && 'REDGRID_
         assert.deepEqual(shown, expected.map((c) => String(c.id)))
         // the time left of the new case, in working time from now
         const row = link.locator('xpath=ancestor::tr')
-        assert.match(await row.getByTestId('time-left').innerText(), /剩余|即将到期|已超时/)
+        assert.match(await row.getByTestId('time-left').innerText(), /^(剩余 .+|即将到期|超期 .+|已超期)$/)
         assert.match(await row.innerText(), /待立案/)
 
         // a click on its marker selects the row; a click on another row moves the marker's highlight
@@ -983,7 +983,7 @@ describe('redgrid web UI (browser)', { timeout: 480_000, skip: !BIN && 'REDGRID_
         await item.waitFor()
         const text = await item.innerText()
         assert.match(text, /牵头/)
-        assert.match(text, /签收期限[\s\S]*(剩余|即将到期|已超时)/)
+        assert.match(text, /签收期限[\s\S]*(剩余|即将到期|超期|已超期)/)
         assert.match(await p.getByTestId('inbox-tabs').innerText(), /待签收（\d+）/)
         assert.deepEqual((await item.getByTestId('case-actions').getAttribute('data-actions')).split(','), ['accept', 'return'])
         await shotOf(p, 'case-inbox')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { i18n } from '../src/i18n'
 import type { Case, Me } from '../src/api/types'
-import { MAX_PAGE, appendPage, departmentDue, fetchByDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
+import { MAX_PAGE, appendPage, departmentDue, describeDeadline, fetchByDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
 import { CASE_FROM, CASE_ROLES, availableActions, extendValue, isStaleVersion, stateAllows } from '../src/cases/actions'
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, checkPhoto, formatBytes, pickPhotos } from '../src/cases/photos'
 import { categoryMatches, searchCategories } from '../src/cases/categories'
@@ -125,12 +125,37 @@ describe('time left', () => {
     expect(formatDuration(t, 1440 * 2 + 61)).toBe('2天1小时')
     expect(formatDuration(t, 1440)).toBe('1天')
     expect(formatTimeLeft(t, { kind: 'left', minutes: 185 })).toBe('剩余 3小时5分')
-    expect(formatTimeLeft(t, { kind: 'overdue', minutes: 20 })).toBe('已超时 20分钟')
+    expect(formatTimeLeft(t, { kind: 'overdue', minutes: 20 })).toBe('超期 20分钟')
     expect(formatTimeLeft(t, { kind: 'left', minutes: 0 })).toBe('即将到期')
     expect(formatTimeLeft(t, { kind: 'none', minutes: 0 })).toBe('')
     expect(urgency({ kind: 'left', minutes: 59 })).toBe('soon')
     expect(urgency({ kind: 'left', minutes: 60 })).toBe('ok')
     expect(urgency({ kind: 'overdue', minutes: 1 })).toBe('overdue')
+  })
+  it('shows the time remaining or overdue, the deadline only in the tooltip', () => {
+    const NOW = new Date(2026, 10, 23, 14, 0) // local time, as the tooltip shows it
+    const at = (m: number) => new Date(NOW.getTime() + m * 60000).toISOString()
+    expect(describeDeadline(t, at(80), NOW)).toEqual({ text: '剩余 1小时20分', urgency: 'ok', deadline: '截止 2026年11月23日 15:20' })
+    expect(describeDeadline(t, at(-(2 * 1440 + 3 * 60)), NOW)).toEqual({ text: '超期 2天3小时', urgency: 'overdue', deadline: '截止 2026年11月21日 11:00' })
+    expect(describeDeadline(t, at(59), NOW).text).toBe('剩余 59分钟')
+    expect(describeDeadline(t, at(59), NOW).urgency).toBe('soon')
+    expect(describeDeadline(t, at(3 * 1440), NOW).text).toBe('剩余 3天')
+    expect(describeDeadline(t, at(0.5), NOW).text).toBe('即将到期')
+    expect(describeDeadline(t, at(-0.5), NOW).text).toBe('超期 1分钟')
+    // the server's flag wins over this browser's clock (no amount: the clocks disagree)
+    expect(describeDeadline(t, at(5), NOW, { overdue: true })).toEqual({ text: '已超期', urgency: 'overdue', deadline: '截止 2026年11月23日 14:05' })
+    expect(describeDeadline(t, null, NOW)).toEqual({ text: '', urgency: 'none', deadline: '' })
+    expect(describeDeadline(t, 'junk', NOW).text).toBe('')
+    for (const d of [at(80), at(-3060), at(5)]) expect(describeDeadline(t, d, NOW).text).not.toMatch(/\d{1,2}:\d{2}/)
+    g.locale.value = 'en'
+    try {
+      expect(describeDeadline(t, at(80), NOW, { locale: 'en' })).toEqual({ text: '1 h 20 min left', urgency: 'ok', deadline: 'due 2026-11-23 15:20' })
+      expect(describeDeadline(t, at(-3060), NOW, { locale: 'en' }).text).toBe('overdue 2 d 3 h')
+      expect(describeDeadline(t, at(5), NOW, { overdue: true, locale: 'en' }).text).toBe('overdue')
+      expect(describeDeadline(t, at(0.5), NOW, { locale: 'en' }).text).toBe('due now')
+    } finally {
+      g.locale.value = 'zh-CN'
+    }
   })
   it('states the limits in working time', () => {
     expect(limitText(t, '2h')).toBe('2 工作时')

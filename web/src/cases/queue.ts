@@ -1,5 +1,6 @@
 // The dispatch board's order and the time left of a case.
 import type { Case } from '../api/types'
+import { formatTime } from '../format'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -97,12 +98,33 @@ export function formatDuration(t: T, minutes: number): string {
   return t('time.minutes', { m: mins })
 }
 
-/** 剩余 3小时5分 / 已超时 20分钟 / '' when no deadline runs. */
+/** 剩余 1小时20分 / 超期 2天3小时 / 即将到期 (under a minute) / '' when no deadline runs. */
 export function formatTimeLeft(t: T, tl: TimeLeft): string {
   if (tl.kind === 'none') return ''
-  if (tl.kind === 'overdue') return t('time.overdueBy', { time: formatDuration(t, tl.minutes) })
+  if (tl.kind === 'overdue') return tl.minutes > 0 ? t('time.overdueBy', { time: formatDuration(t, tl.minutes) }) : t('time.overdue')
   if (tl.minutes < 1) return t('time.dueNow')
   return t('time.left', { time: formatDuration(t, tl.minutes) })
+}
+
+/**
+ * What a time-left badge says about a case's deadline: the text (time remaining or overdue, never
+ * the clock time), its urgency, and the deadline itself for the tooltip (截止 2026年11月24日 10:00).
+ * The server's overdue flag wins over this browser's clock: a deadline its job has fired is
+ * overdue even if the clocks differ ("超期", no amount).
+ */
+export function describeDeadline(
+  t: T,
+  due: string | null | undefined,
+  now: Date,
+  opts: { overdue?: boolean; locale?: string } = {},
+): { text: string; urgency: ReturnType<typeof urgency>; deadline: string } {
+  let tl = timeLeft(due, now)
+  if (opts.overdue && tl.kind === 'left') tl = { kind: 'overdue', minutes: 0 }
+  return {
+    text: formatTimeLeft(t, tl),
+    urgency: urgency(tl),
+    deadline: tl.kind === 'none' ? '' : t('time.due', { time: formatTime(due, opts.locale ?? 'zh-CN', { now }) }),
+  }
 }
 
 /** How pressing a deadline is, for colours: overdue, due within the hour, or not yet. */
