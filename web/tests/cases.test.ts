@@ -7,6 +7,7 @@ import { MAX_PHOTOS, MAX_PHOTO_BYTES, checkPhoto, formatBytes, pickPhotos } from
 import { categoryMatches, searchCategories } from '../src/cases/categories'
 import { followedReports, newFollowToken, rememberReport, validFollowToken } from '../src/cases/follow'
 import { formatTime } from '../src/format'
+import { figureFraction, figureValue } from '../src/cases/figures'
 import { ApiError } from '../src/api/client'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -384,5 +385,22 @@ describe('photo refusals from the server', () => {
     expect(fieldMessage(t, { field: 'file', rule: 'image_format', message: 'the file is not a JPEG, PNG or WebP image' }, zh)).toBe('只能上传 JPEG、PNG 或 WebP 图片')
     expect(fieldMessage(t, { field: 'file', rule: 'max_bytes', message: 'at most 10485760 bytes' }, zh)).toBe('照片不能超过 10 MB')
     expect(fieldMessage(t, { field: 'file', rule: 'corrupt', message: 'the image cannot be read' }, zh)).toBe('图片已损坏，无法读取')
+  })
+})
+
+describe('the case figures', () => {
+  it('shows shares as percentages, averages as numbers, and nothing to divide as —', () => {
+    expect(figureValue({ key: 'close_rate', value: 0.125, numerator: 6, denominator: 48 })).toBe('12.5%')
+    expect(figureValue({ key: 'response_rate', value: 36 / 42, numerator: 36, denominator: 42 })).toBe('85.7%')
+    expect(figureValue({ key: 'resolve_rate', value: 1, numerator: 6, denominator: 6 })).toBe('100%')
+    expect(figureValue({ key: 'close_rate', value: null, numerator: 0, denominator: 0 })).toBe('—')
+    // working hours to accept, not a share: 1.58 h, never "158.3%"
+    expect(figureValue({ key: 'avg_accept_hours', value: 19 / 12, numerator: 19, denominator: 12 })).toBe('1.6')
+    expect(figureValue({ key: 'avg_accept_hours', value: null, numerator: 0, denominator: 0 })).toBe('—')
+  })
+  it('keeps the fraction short', () => {
+    expect(figureFraction({ key: 'satisfaction_rate', value: 0.575, numerator: 6 + 0.9, denominator: 12 })).toBe('6.9 / 12')
+    expect(figureFraction({ key: 'avg_accept_hours', value: 0, numerator: 7 / 12, denominator: 12 })).toBe('0.58 / 12')
+    expect(figureFraction({ key: 'close_rate', value: null, numerator: 0, denominator: 0 })).toBe('0 / 0')
   })
 })

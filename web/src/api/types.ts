@@ -561,7 +561,8 @@ export interface Photo {
 export interface CaseFigure {
   key: string
   label: string
-  value: number
+  /** a share in [0, 1] (an average for avg_… keys); null when the denominator is 0 */
+  value: number | null
   numerator: number
   denominator: number
   formula: string
