@@ -710,6 +710,7 @@ const en: Messages = {
     noActions: 'Nothing for you to do on this case now ({state})',
     dialogTitle: '{action} · {number}',
     done: '{action}: done',
+    refusedRoles: 'Your roles or area may have changed; they have been read again, and the page shows only what you may do now.',
     stale: 'Someone else acted on this case just now. The page has been reloaded: check the case before acting.',
   },
   photos: {

@@ -710,6 +710,7 @@ const zhCN = {
     noActions: '您现在对该案件（{state}）没有可办理的操作',
     dialogTitle: '{action} · {number}',
     done: '已{action}',
+    refusedRoles: '您的角色或管辖范围可能已调整；已重新读取您的权限，页面只显示您现在可办理的操作。',
     stale: '该案件刚刚已被他人办理，页面已重新加载，请查看最新状态后再操作。',
   },
   photos: {
