@@ -1309,6 +1309,14 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         // the drawer's time left runs to the new deadline
         assert.equal(await drawer.getByTestId('time-left').getAttribute('data-due'), approved.due_at)
         assert.match(await drawer.getByTestId('time-left').innerText(), /^剩余 \d+天/)
+        // the deadline itself is in the tooltip, on Beijing time
+        const at = new Date(Date.parse(approved.due_at) + 8 * 3_600_000)
+        const pad = (n) => String(n).padStart(2, '0')
+        const deadline = `截止 ${at.getUTCFullYear()}年${at.getUTCMonth() + 1}月${at.getUTCDate()}日 ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}`
+        await drawer.getByTestId('time-left').hover()
+        const tip = p.locator('.el-popper', { hasText: '截止' }).filter({ visible: true })
+        await tip.waitFor()
+        assert.equal((await tip.innerText()).trim(), deadline)
       } finally {
         await p.context().close()
       }
