@@ -601,6 +601,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	if f.BeforeID, err = queryID(r, "before"); err != nil {
 		return err
 	}
+	if f.AfterID, f.AfterDue, err = dueCursor(r, f.Order); err != nil {
+		return err
+	}
 	mine := q.Get("mine") == "true"
 	if mine {
 		f.ReporterID = p.UserID
@@ -630,6 +633,34 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 		}
 	}
 	return writeJSON(w, http.StatusOK, list[redgrid.Case]{out})
+}
+
+// dueCursor reads the page cursor of order=due: `after`, the id of the last case of the page
+// before, and `after_due`, its due_at as that page gave it (absent when it had none). The case's
+// own due time may have moved since; the cursor is where the page ended.
+func dueCursor(r *http.Request, order string) (int64, *time.Time, error) {
+	after, err := queryID(r, "after")
+	if err != nil {
+		return 0, nil, err
+	}
+	s := r.URL.Query().Get("after_due")
+	if after == 0 {
+		if s != "" {
+			return 0, nil, redgrid.Invalid("after", "required", "after_due needs after, the id of the last case of the page before")
+		}
+		return 0, nil, nil
+	}
+	if order != "due" {
+		return 0, nil, redgrid.Invalid("order", "enum", "after pages the list in order=due (order=new pages with before)")
+	}
+	if s == "" {
+		return after, nil, nil
+	}
+	due, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, nil, redgrid.Invalid("after_due", "format", "after_due must be an RFC 3339 time: the due_at of the case named by after")
+	}
+	return after, &due, nil
 }
 
 // nodeScopes are the read scopes of the caller's node grants only.

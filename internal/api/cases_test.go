@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -473,6 +474,86 @@ func TestCaseListFilters(t *testing.T) {
 			t.Fatalf("list with departments: %d %s", res.StatusCode, b)
 		}
 		for _, q := range []string{"stage=closed", "category=1", "category=abcd"} {
+			res, b := ev.do("community1", "GET", "/api/v1/cases?"+q, "", nil)
+			if res.StatusCode != 400 {
+				t.Errorf("%s: %d %s", q, res.StatusCode, b)
+			}
+		}
+	})
+}
+
+// TestCaseListPagesByDue: the dispatch board pages order=due with after (the last case's id) and
+// after_due (its due_at): the pages put together are the whole list in the same order, across
+// equal due times (by id) and into the cases without a running deadline; bad cursors are refused.
+func TestCaseListPagesByDue(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, dept2 := caseEnv(t, e)
+		var ids []int64
+		for i := 0; i < 7; i++ {
+			lng, lat := inCell(0, 0)
+			st, c, b := ev.report("community1", reportBody(lng, lat, "0101", fmt.Sprintf("垃圾 %d", i)), nil)
+			if st != 201 {
+				t.Fatalf("report: %d %s", st, b)
+			}
+			ids = append(ids, c.ID)
+			if i%3 == 2 {
+				ev.clock.Advance(7*time.Minute + 250*time.Millisecond) // some cases share a due time, some do not
+			}
+		}
+		// one with the accept deadline of a department, two with no running deadline
+		for _, a := range []string{`{"action":"register"}`, fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, dept2.ID)} {
+			if st, _, b := ev.act("community1", ids[1], a); st != 200 {
+				t.Fatalf("%s: %d %s", a, st, b)
+			}
+		}
+		for _, id := range []int64{ids[4], ids[0]} {
+			if st, _, b := ev.act("community1", id, `{"action":"void","reason":"重复"}`); st != 200 {
+				t.Fatalf("void: %d %s", st, b)
+			}
+		}
+		list := func(q string) []caseDoc {
+			t.Helper()
+			res, b := ev.do("community1", "GET", "/api/v1/cases?order=due&"+q, "", nil)
+			var lst struct{ Items []caseDoc }
+			if err := json.Unmarshal(b, &lst); err != nil || res.StatusCode != 200 {
+				t.Fatalf("%s: %d %s", q, res.StatusCode, b)
+			}
+			return lst.Items
+		}
+		all := list("limit=100")
+		if len(all) != len(ids) {
+			t.Fatalf("all: %d cases, want %d", len(all), len(ids))
+		}
+		if all[len(all)-1].DueAt != nil || all[0].DueAt == nil {
+			t.Fatalf("cases without a running deadline come last: %+v", all)
+		}
+		for _, size := range []int{1, 2, 3} {
+			var got []int64
+			q := fmt.Sprintf("limit=%d", size)
+			for pages := 0; pages <= len(ids); pages++ {
+				page := list(q)
+				for _, c := range page {
+					got = append(got, c.ID)
+				}
+				if len(page) < size {
+					break
+				}
+				last := page[len(page)-1]
+				q = fmt.Sprintf("limit=%d&after=%d", size, last.ID)
+				if last.DueAt != nil {
+					q += "&after_due=" + url.QueryEscape(last.DueAt.Format(time.RFC3339Nano))
+				}
+			}
+			var want []int64
+			for _, c := range all {
+				want = append(want, c.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("pages of %d: %v, want %v", size, got, want)
+			}
+		}
+		for _, q := range []string{"order=due&after=0", "order=due&after=x", "order=due&after_due=2026-01-01T00:00:00Z",
+			"order=due&after=1&after_due=yesterday", "order=new&after=1", "after=1"} {
 			res, b := ev.do("community1", "GET", "/api/v1/cases?"+q, "", nil)
 			if res.StatusCode != 400 {
 				t.Errorf("%s: %d %s", q, res.StatusCode, b)

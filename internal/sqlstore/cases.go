@@ -640,6 +640,10 @@ type CaseFilter struct {
 	Order    string
 	Limit    int // 1 to 1000 (default 100)
 	BeforeID int64
+	// AfterID and AfterDue page Order "due": only the cases after case AfterID, whose due time
+	// was AfterDue (nil: no running deadline), in that order — the next page of the board.
+	AfterID  int64
+	AfterDue *time.Time
 	// IDs, Categories (codes) and the period received [From, To] narrow the list further (Open311).
 	IDs        []int64
 	Categories []string
@@ -714,6 +718,16 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 	if f.BeforeID > 0 {
 		where = append(where, "c.id < ?")
 		args = append(args, f.BeforeID)
+	}
+	if f.AfterID > 0 {
+		if f.AfterDue == nil {
+			where = append(where, "c.due_at IS NULL AND c.id > ?")
+			args = append(args, f.AfterID)
+		} else {
+			due := f.AfterDue.UTC()
+			where = append(where, "(c.due_at IS NULL OR c.due_at > ? OR (c.due_at = ? AND c.id > ?))")
+			args = append(args, due, due, f.AfterID)
+		}
 	}
 	if f.IDs != nil {
 		if len(f.IDs) == 0 {

@@ -34,6 +34,15 @@ export function setSession(me: Me | null) {
   session.checked = true
 }
 
+/** Reads /me again: after a 403 a role may have been taken away since the page was loaded. */
+export async function refreshSession(): Promise<void> {
+  try {
+    setSession(await getMe())
+  } catch {
+    /* keep what we have; the next page load asks again */
+  }
+}
+
 export const sameId = (a: Id | null | undefined, b: Id | null | undefined) =>
   a !== null && a !== undefined && b !== null && b !== undefined && String(a) === String(b)
 

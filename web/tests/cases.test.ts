@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { i18n } from '../src/i18n'
 import type { Case, Me } from '../src/api/types'
-import { departmentDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
+import { MAX_PAGE, appendPage, departmentDue, describeDeadline, fetchByDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
 import { CASE_FROM, CASE_ROLES, availableActions, extendValue, isStaleVersion, stateAllows } from '../src/cases/actions'
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, checkPhoto, formatBytes, pickPhotos } from '../src/cases/photos'
 import { categoryMatches, searchCategories } from '../src/cases/categories'
 import { followedReports, newFollowToken, rememberReport, validFollowToken } from '../src/cases/follow'
 import { formatTime } from '../src/format'
+import { figureFraction, figureValue } from '../src/cases/figures'
 import { ApiError } from '../src/api/client'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -53,6 +54,63 @@ describe('the dispatch queue', () => {
   })
 })
 
+describe('the board in pages (order=due)', () => {
+  type C = { id: number; due_at: string | null }
+  // the server's order=due: due time (nulls last), then id; `after` continues after a case
+  const at = (m: number) => new Date(NOW.getTime() + m * 60000).toISOString()
+  const server = (n: number): C[] =>
+    Array.from({ length: n }, (_, i) => ({ id: i + 1, due_at: i % 7 === 6 ? null : at(Math.floor(i / 3)) })).sort(
+      (a, b) => (a.due_at === null ? 1 : 0) - (b.due_at === null ? 1 : 0) || (a.due_at ?? '').localeCompare(b.due_at ?? '') || a.id - b.id,
+    )
+  function api(all: C[]) {
+    const limits: number[] = []
+    const page = async (limit: number, after: { id: string | number } | null) => {
+      limits.push(limit)
+      expect(limit).toBeLessThanOrEqual(MAX_PAGE)
+      const from = after ? all.findIndex((c) => c.id === after.id) + 1 : 0
+      return all.slice(from, from + limit)
+    }
+    return { page, limits }
+  }
+
+  it('loads a page with one more to know whether more follow', async () => {
+    const all = server(1234)
+    const { page, limits } = api(all)
+    const r = await fetchByDue(page, 300)
+    expect(r.items).toEqual(all.slice(0, 300))
+    expect(r.more).toBe(true)
+    expect(r.last).toEqual(all[299])
+    expect(limits).toEqual([301])
+    // the next page continues after the last case loaded
+    const next = await fetchByDue(page, 300, r.last)
+    expect(next.items).toEqual(all.slice(300, 600))
+    expect(next.more).toBe(true)
+  })
+
+  it('goes on past the largest answer until it has what it wants, and knows the end', async () => {
+    const all = server(1234)
+    const { page, limits } = api(all)
+    const r = await fetchByDue(page, 2000)
+    expect(r.items).toEqual(all)
+    expect(r.more).toBe(false)
+    expect(limits).toEqual([500, 500, 500])
+    const exact = api(server(1000))
+    const e = await fetchByDue(exact.page, 1000)
+    expect(e.items.length).toBe(1000)
+    expect(e.more).toBe(false)
+    expect(exact.limits).toEqual([500, 500, 1])
+    const empty = api([])
+    expect(await fetchByDue(empty.page, 300)).toEqual({ items: [], more: false, last: null })
+  })
+
+  it('adds a page, keeping the newer copy of a case that moved', () => {
+    const list = [kase({ id: 1 }), kase({ id: 2, description: 'old' }), kase({ id: 3 })]
+    const out = appendPage(list, [kase({ id: 2, description: 'new' }), kase({ id: 4 })])
+    expect(out.map((c) => [c.id, c.description])).toEqual([[1, 'x'], [3, 'x'], [2, 'new'], [4, 'x']])
+    expect(list.length).toBe(3)
+  })
+})
+
 describe('time left', () => {
   it('counts whole minutes towards the deadline', () => {
     expect(timeLeft('2026-11-23T06:00:59Z', NOW)).toEqual({ kind: 'left', minutes: 0 })
@@ -68,12 +126,37 @@ describe('time left', () => {
     expect(formatDuration(t, 1440 * 2 + 61)).toBe('2天1小时')
     expect(formatDuration(t, 1440)).toBe('1天')
     expect(formatTimeLeft(t, { kind: 'left', minutes: 185 })).toBe('剩余 3小时5分')
-    expect(formatTimeLeft(t, { kind: 'overdue', minutes: 20 })).toBe('已超时 20分钟')
+    expect(formatTimeLeft(t, { kind: 'overdue', minutes: 20 })).toBe('超期 20分钟')
     expect(formatTimeLeft(t, { kind: 'left', minutes: 0 })).toBe('即将到期')
     expect(formatTimeLeft(t, { kind: 'none', minutes: 0 })).toBe('')
     expect(urgency({ kind: 'left', minutes: 59 })).toBe('soon')
     expect(urgency({ kind: 'left', minutes: 60 })).toBe('ok')
     expect(urgency({ kind: 'overdue', minutes: 1 })).toBe('overdue')
+  })
+  it('shows the time remaining or overdue, the deadline only in the tooltip', () => {
+    const NOW = new Date(2026, 10, 23, 14, 0) // local time, as the tooltip shows it
+    const at = (m: number) => new Date(NOW.getTime() + m * 60000).toISOString()
+    expect(describeDeadline(t, at(80), NOW)).toEqual({ text: '剩余 1小时20分', urgency: 'ok', deadline: '截止 2026年11月23日 15:20' })
+    expect(describeDeadline(t, at(-(2 * 1440 + 3 * 60)), NOW)).toEqual({ text: '超期 2天3小时', urgency: 'overdue', deadline: '截止 2026年11月21日 11:00' })
+    expect(describeDeadline(t, at(59), NOW).text).toBe('剩余 59分钟')
+    expect(describeDeadline(t, at(59), NOW).urgency).toBe('soon')
+    expect(describeDeadline(t, at(3 * 1440), NOW).text).toBe('剩余 3天')
+    expect(describeDeadline(t, at(0.5), NOW).text).toBe('即将到期')
+    expect(describeDeadline(t, at(-0.5), NOW).text).toBe('超期 1分钟')
+    // the server's flag wins over this browser's clock (no amount: the clocks disagree)
+    expect(describeDeadline(t, at(5), NOW, { overdue: true })).toEqual({ text: '已超期', urgency: 'overdue', deadline: '截止 2026年11月23日 14:05' })
+    expect(describeDeadline(t, null, NOW)).toEqual({ text: '', urgency: 'none', deadline: '' })
+    expect(describeDeadline(t, 'junk', NOW).text).toBe('')
+    for (const d of [at(80), at(-3060), at(5)]) expect(describeDeadline(t, d, NOW).text).not.toMatch(/\d{1,2}:\d{2}/)
+    g.locale.value = 'en'
+    try {
+      expect(describeDeadline(t, at(80), NOW, { locale: 'en' })).toEqual({ text: '1 h 20 min left', urgency: 'ok', deadline: 'due 2026-11-23 15:20' })
+      expect(describeDeadline(t, at(-3060), NOW, { locale: 'en' }).text).toBe('overdue 2 d 3 h')
+      expect(describeDeadline(t, at(5), NOW, { overdue: true, locale: 'en' }).text).toBe('overdue')
+      expect(describeDeadline(t, at(0.5), NOW, { locale: 'en' }).text).toBe('due now')
+    } finally {
+      g.locale.value = 'zh-CN'
+    }
   })
   it('states the limits in working time', () => {
     expect(limitText(t, '2h')).toBe('2 工作时')
@@ -302,5 +385,22 @@ describe('photo refusals from the server', () => {
     expect(fieldMessage(t, { field: 'file', rule: 'image_format', message: 'the file is not a JPEG, PNG or WebP image' }, zh)).toBe('只能上传 JPEG、PNG 或 WebP 图片')
     expect(fieldMessage(t, { field: 'file', rule: 'max_bytes', message: 'at most 10485760 bytes' }, zh)).toBe('照片不能超过 10 MB')
     expect(fieldMessage(t, { field: 'file', rule: 'corrupt', message: 'the image cannot be read' }, zh)).toBe('图片已损坏，无法读取')
+  })
+})
+
+describe('the case figures', () => {
+  it('shows shares as percentages, averages as numbers, and nothing to divide as —', () => {
+    expect(figureValue({ key: 'close_rate', value: 0.125, numerator: 6, denominator: 48 })).toBe('12.5%')
+    expect(figureValue({ key: 'response_rate', value: 36 / 42, numerator: 36, denominator: 42 })).toBe('85.7%')
+    expect(figureValue({ key: 'resolve_rate', value: 1, numerator: 6, denominator: 6 })).toBe('100%')
+    expect(figureValue({ key: 'close_rate', value: null, numerator: 0, denominator: 0 })).toBe('—')
+    // working hours to accept, not a share: 1.58 h, never "158.3%"
+    expect(figureValue({ key: 'avg_accept_hours', value: 19 / 12, numerator: 19, denominator: 12 })).toBe('1.6')
+    expect(figureValue({ key: 'avg_accept_hours', value: null, numerator: 0, denominator: 0 })).toBe('—')
+  })
+  it('keeps the fraction short', () => {
+    expect(figureFraction({ key: 'satisfaction_rate', value: 0.575, numerator: 6 + 0.9, denominator: 12 })).toBe('6.9 / 12')
+    expect(figureFraction({ key: 'avg_accept_hours', value: 0, numerator: 7 / 12, denominator: 12 })).toBe('0.58 / 12')
+    expect(figureFraction({ key: 'close_rate', value: null, numerator: 0, denominator: 0 })).toBe('0 / 0')
   })
 })

@@ -267,6 +267,23 @@ describe('raw bodies (file uploads)', () => {
     expect(header(calls[0], 'X-CSRF-Token')).toBe('tok-9')
   })
 
+  it('listCases pages order=due after a case: its id and due_at (none when it had no deadline)', async () => {
+    const seen: string[] = []
+    vi.stubGlobal('fetch', async (url: string) => {
+      seen.push(url)
+      return new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } })
+    })
+    const mod = await import('../src/api/index')
+    await mod.listCases({ order: 'due', limit: 301, after: 42, afterDue: '2026-11-23T06:00:00.5Z' })
+    await mod.listCases({ order: 'due', limit: 301, after: 43, afterDue: null })
+    await mod.listCases({ order: 'due', limit: 300, afterDue: '2026-11-23T06:00:00Z' })
+    expect(seen).toEqual([
+      '/api/v1/cases?order=due&limit=301&after=42&after_due=2026-11-23T06%3A00%3A00.5Z',
+      '/api/v1/cases?order=due&limit=301&after=43',
+      '/api/v1/cases?order=due&limit=300',
+    ])
+  })
+
   it('importBoundaries sends zip files as application/zip and a key on real imports only', async () => {
     const seen: Array<{ url: string; headers: Headers; body: unknown }> = []
     vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {

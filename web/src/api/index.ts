@@ -196,6 +196,8 @@ export function listCases(f: CaseFilter = {}): Promise<Case[]> {
       mine: f.mine ? 'true' : undefined,
       limit: f.limit,
       before: f.before as string | undefined,
+      after: f.after as string | undefined,
+      after_due: f.after != null ? (f.afterDue ?? undefined) : undefined,
     })
     .then((r) => r.items ?? [])
 }

@@ -561,7 +561,8 @@ export interface Photo {
 export interface CaseFigure {
   key: string
   label: string
-  value: number
+  /** a share in [0, 1] (an average for avg_… keys); null when the denominator is 0 */
+  value: number | null
   numerator: number
   denominator: number
   formula: string
@@ -588,5 +589,9 @@ export interface CaseFilter {
   order?: 'due' | 'new'
   mine?: boolean
   limit?: number
+  /** order=new: the page after this id (older cases) */
   before?: Id
+  /** order=due: the page after this case (its id and due_at as the page before gave them) */
+  after?: Id
+  afterDue?: string | null
 }

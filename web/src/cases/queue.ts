@@ -1,5 +1,6 @@
 // The dispatch board's order and the time left of a case.
 import type { Case } from '../api/types'
+import { formatTime } from '../format'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -33,6 +34,43 @@ export function sortQueue<C extends Pick<Case, 'id' | 'overdue' | 'due_at'>>(cas
     .map((x) => x.c)
 }
 
+/** The most cases GET /cases gives in one answer. */
+export const MAX_PAGE = 500
+
+type Cursor = Pick<Case, 'id' | 'due_at'>
+
+/**
+ * Loads cases in the server's order=due page after page — each request continues after the last
+ * case of the one before (its id and due_at: GET /cases `after`, `after_due`) — until `want` are
+ * loaded or there are none left, starting after `from` to continue a list. `more` says whether
+ * the server has cases beyond them (the last request asks for one more than it needs), `last` is
+ * where the next page starts.
+ */
+export async function fetchByDue<C extends Cursor>(
+  fetchPage: (limit: number, after: Cursor | null) => Promise<C[]>,
+  want: number,
+  from: Cursor | null = null,
+): Promise<{ items: C[]; more: boolean; last: Cursor | null }> {
+  const items: C[] = []
+  let last = from
+  for (;;) {
+    const need = Math.max(0, want - items.length)
+    const limit = Math.min(MAX_PAGE, need + 1)
+    const page = await fetchPage(limit, last)
+    const kept = page.slice(0, need)
+    items.push(...kept)
+    if (kept.length) last = kept[kept.length - 1]
+    if (page.length > need) return { items, more: true, last }
+    if (page.length < limit) return { items, more: false, last }
+  }
+}
+
+/** A further page added to a list: a case already there (its due time moved) is replaced by the newer copy. */
+export function appendPage<C extends Pick<Case, 'id'>>(list: readonly C[], page: readonly C[]): C[] {
+  const ids = new Set(page.map((c) => String(c.id)))
+  return [...list.filter((c) => !ids.has(String(c.id))), ...page]
+}
+
 export interface TimeLeft {
   /** none: no deadline runs; left: before it; overdue: past it */
   kind: 'none' | 'left' | 'overdue'
@@ -60,12 +98,33 @@ export function formatDuration(t: T, minutes: number): string {
   return t('time.minutes', { m: mins })
 }
 
-/** 剩余 3小时5分 / 已超时 20分钟 / '' when no deadline runs. */
+/** 剩余 1小时20分 / 超期 2天3小时 / 即将到期 (under a minute) / '' when no deadline runs. */
 export function formatTimeLeft(t: T, tl: TimeLeft): string {
   if (tl.kind === 'none') return ''
-  if (tl.kind === 'overdue') return t('time.overdueBy', { time: formatDuration(t, tl.minutes) })
+  if (tl.kind === 'overdue') return tl.minutes > 0 ? t('time.overdueBy', { time: formatDuration(t, tl.minutes) }) : t('time.overdue')
   if (tl.minutes < 1) return t('time.dueNow')
   return t('time.left', { time: formatDuration(t, tl.minutes) })
+}
+
+/**
+ * What a time-left badge says about a case's deadline: the text (time remaining or overdue, never
+ * the clock time), its urgency, and the deadline itself for the tooltip (截止 2026年11月24日 10:00).
+ * The server's overdue flag wins over this browser's clock: a deadline its job has fired is
+ * overdue even if the clocks differ ("超期", no amount).
+ */
+export function describeDeadline(
+  t: T,
+  due: string | null | undefined,
+  now: Date,
+  opts: { overdue?: boolean; locale?: string } = {},
+): { text: string; urgency: ReturnType<typeof urgency>; deadline: string } {
+  let tl = timeLeft(due, now)
+  if (opts.overdue && tl.kind === 'left') tl = { kind: 'overdue', minutes: 0 }
+  return {
+    text: formatTimeLeft(t, tl),
+    urgency: urgency(tl),
+    deadline: tl.kind === 'none' ? '' : t('time.due', { time: formatTime(due, opts.locale ?? 'zh-CN', { now }) }),
+  }
 }
 
 /** How pressing a deadline is, for colours: overdue, due within the hour, or not yet. */
