@@ -114,7 +114,8 @@ func (h *NewHousehold) validate(v *Validator) {
 	v.Check(h.Room != "", "room", "required", "room is required")
 	v.Check(utf8.RuneCountInString(h.Room) <= MaxRoom, "room", "max_length", "room must be at most 16 characters")
 	v.Check(!HasControl(h.Room), "room", "no_control_chars", "room must not contain control characters")
-	v.Check(!HasControl(strings.NewReplacer("\n", "", "\t", "").Replace(h.Note)), "note", "no_control_chars", "note must not contain control characters")
+	note := strings.NewReplacer("\n", "", "\t", "").Replace(h.Note) // line breaks and tabs are allowed in a note
+	v.Check(!HasControl(note), "note", "no_control_chars", "note must not contain control characters")
 	v.Check(h.Occupancy.Valid(), "occupancy", "enum", "occupancy must be one of owner, rented, vacant, shop")
 	v.Check(utf8.RuneCountInString(h.Note) <= MaxHouseholdNote, "note", "max_length", "note must be at most 500 characters")
 	v.Check(h.LeadID == nil || *h.LeadID > 0, "lead_id", "range", "lead_id must name a lead household")

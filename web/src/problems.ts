@@ -90,6 +90,11 @@ export const FIELD_RULES = [
   'not_future',
   'on_agenda',
   'meeting_level',
+  // households and registers
+  'same_grid',
+  'lead_full',
+  'conflict',
+  'bool',
   'media_type',
   // photos (internal/photo): field `file`
   'corrupt',
