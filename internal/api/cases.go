@@ -179,15 +179,28 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p *redgrid.P
 			ci.In.ReporterName = p.DisplayName
 		}
 	}
+	var near []redgrid.Case
+	ci.Near, ci.NearFound = sqlstore.NearQuery{Metres: s.cfg.DuplicateMetres, Since: s.now().Add(-s.cfg.DuplicateWindow)}, &near
 	c, replayed, err := s.store.CreateCase(ctx, ci)
 	if err != nil {
 		return err
 	}
 	out := intakeOut{Case: c, Duplicates: []duplicate{}}
-	if !replayed {
+	switch {
+	case replayed:
+	case near != nil: // read with the write (SQLite)
+		out.Duplicates = s.nearOnly(c, near)
+	default: // read after the commit (PostgreSQL): the cases received before this one, as on SQLite
 		if out.Duplicates, err = s.duplicates(ctx, c); err != nil {
 			return err
 		}
+		earlier := out.Duplicates[:0]
+		for _, d := range out.Duplicates {
+			if d.ID < c.ID {
+				earlier = append(earlier, d)
+			}
+		}
+		out.Duplicates = earlier
 	}
 	return created(w, "/api/v1/cases/"+strconv.FormatInt(c.ID, 10), replayed, out)
 }
@@ -754,6 +767,11 @@ func (s *Server) duplicates(ctx context.Context, c redgrid.Case) ([]duplicate, e
 	if err != nil {
 		return nil, err
 	}
+	return s.nearOnly(c, cands), nil
+}
+
+// nearOnly keeps the candidates within the duplicate radius of c by the exact distance.
+func (s *Server) nearOnly(c redgrid.Case, cands []redgrid.Case) []duplicate {
 	out := []duplicate{}
 	for _, o := range cands {
 		d := geo.Distance(geo.Point{Lng: c.Lng, Lat: c.Lat}, geo.Point{Lng: o.Lng, Lat: o.Lat})
@@ -766,7 +784,7 @@ func (s *Server) duplicates(ctx context.Context, c redgrid.Case) ([]duplicate, e
 		}
 		out = append(out, duplicate{ID: o.ID, Number: o.Number, State: o.State, DistanceM: math.Round(d*10) / 10, CreatedAt: o.CreatedAt, Summary: string(sum)})
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) caseDuplicates(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {

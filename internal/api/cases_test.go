@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -557,6 +558,51 @@ func TestCaseListPagesByDue(t *testing.T) {
 			res, b := ev.do("community1", "GET", "/api/v1/cases?"+q, "", nil)
 			if res.StatusCode != 400 {
 				t.Errorf("%s: %d %s", q, res.StatusCode, b)
+			}
+		}
+	})
+}
+
+// TestIntakeDuplicatesOfOneBurst: reports of one problem sent at once (they share group commits)
+// each offer the reports received before them, never a later one; on SQLite, where the
+// candidates are read in the intake's own transaction, exactly all of them.
+func TestIntakeDuplicatesOfOneBurst(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnv(t, e)
+		lng, lat := inCell(0, 0)
+		const n = 8
+		docs := make([]caseDoc, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st, c, b := ev.report("community1", reportBody(lng+float64(i)*0.00001, lat, "1001", "井盖丢失"), nil)
+				if st != 201 {
+					t.Errorf("report %d: %d %s", i, st, b)
+				}
+				docs[i] = c
+			}()
+		}
+		wg.Wait()
+		for _, c := range docs {
+			var earlier []int64
+			for _, o := range docs {
+				if o.ID < c.ID {
+					earlier = append(earlier, o.ID)
+				}
+			}
+			var got []int64
+			for _, d := range c.Duplicates {
+				if d.ID >= c.ID {
+					t.Errorf("case %d offers the later case %d as its duplicate", c.ID, d.ID)
+				}
+				got = append(got, d.ID)
+			}
+			slices.Sort(got)
+			slices.Sort(earlier)
+			if e.Name == "sqlite" && !slices.Equal(got, earlier) {
+				t.Errorf("case %d offers %v, want every earlier one %v", c.ID, got, earlier)
 			}
 		}
 	})

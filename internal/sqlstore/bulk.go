@@ -37,6 +37,9 @@ type bulkRow struct {
 	values func(id int64) [len(bulkTables)][]any
 	// rollup moves the case's counters.
 	rollup func(*rollupAcc)
+	// after, when set, runs in the transaction once every row of the batch is written, with
+	// the case's id (the duplicate lookup of CaseIntake.Near).
+	after func(*tx, int64) error
 }
 
 // chunk is how many of n rows the next multi-row statement writes: the largest power of two up
@@ -73,6 +76,11 @@ func (t *tx) writeBulk(rows []*bulkRow, acc *rollupAcc) error {
 	for i, r := range rows {
 		*r.id = ids[i]
 		r.rollup(acc)
+		if r.after != nil {
+			if err := r.after(t, ids[i]); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -243,6 +243,20 @@ type CaseIntake struct {
 	// EventDetail is added to the detail of the report event (what a channel changed or kept of
 	// the report, say); it cannot replace channel and category.
 	EventDetail map[string]any
+	// Near, with Metres > 0, asks CreateCase for the duplicate candidates of the new case (see
+	// OpenCasesNear) in NearFound. On SQLite they are read in the intake's own transaction,
+	// where the writer's page cache is warm (a reader's is emptied by every commit, and this
+	// lookup on a reader cost as much CPU as the rest of the write), and include the cases of
+	// the same group commit received before this one. NearFound stays nil when they were not
+	// read (PostgreSQL, a replayed request): the caller asks OpenCasesNear then.
+	Near      NearQuery
+	NearFound *[]redgrid.Case
+}
+
+// NearQuery is the neighbourhood of a duplicate search: within Metres, received since Since.
+type NearQuery struct {
+	Metres float64
+	Since  time.Time
 }
 
 // workDur is a limit as working time.
@@ -309,6 +323,14 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 	}
 	eventDetail["channel"], eventDetail["category"] = in.Channel, ci.Category.Code
 	auditDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}
+	findNear := func(*tx, int64) error { return nil }
+	if s.dialect == sqlite && ci.Near.Metres > 0 && ci.NearFound != nil {
+		findNear = func(t *tx, id int64) error {
+			near, err := s.casesNear(t.query, ci.GridID, ci.Category, ci.Lng, ci.Lat, ci.Near.Metres, ci.Near.Since, "id < ?", id)
+			*ci.NearFound = near
+			return err
+		}
+	}
 	fn := func(t *tx, acc *rollupAcc) error {
 		err := t.queryRow(`INSERT INTO cases (state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
 			reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at)
@@ -316,6 +338,9 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel, ci.ReporterID,
 			in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now).Scan(&id)
 		if err != nil {
+			return err
+		}
+		if err := findNear(t, id); err != nil {
 			return err
 		}
 		for _, p := range ci.NewPhotos {
@@ -360,7 +385,7 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			return redgrid.Case{}, false, err
 		}
 		actorID, actorName := actorCols(actor)
-		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) { acc.add(ci.GridPath, day, rcReceived, 1) },
+		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) { acc.add(ci.GridPath, day, rcReceived, 1) }, after: findNear,
 			values: func(id int64) (v [len(bulkTables)][]any) {
 				v[0] = []any{id, redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel,
 					ci.ReporterID, in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now}
@@ -891,18 +916,26 @@ func (s *Store) OpenCasesNear(ctx context.Context, gridID int64, category string
 	if err != nil || !ok {
 		return nil, err
 	}
+	return s.casesNear(func(q string, args ...any) (*sql.Rows, error) { return s.query(ctx, q, args...) },
+		gridID, cat, lng, lat, metres, since, "id <> ?", except)
+}
+
+// casesNear reads the candidates with query (a reader's or a transaction's); not is the
+// condition on id that leaves the case itself out ("id <> ?" or "id < ?"), with notID.
+func (s *Store) casesNear(query func(string, ...any) (*sql.Rows, error), gridID int64, cat redgrid.Category, lng, lat, metres float64,
+	since time.Time, not string, notID int64) ([]redgrid.Case, error) {
 	// The box around the circle reads the index; the circle itself is tested on the local flat
 	// approximation (1.01 × the radius, so that it never drops a point the exact distance the
 	// caller measures would keep); only then are the most recent taken.
 	dLat := metres / 111_000 * 1.01
 	cos := max(math.Cos(lat*math.Pi/180), 0.01)
 	dLng := dLat / cos
-	rows, err := s.query(ctx, `SELECT id, state, lng, lat, description, created_at FROM cases
+	rows, err := query(`SELECT id, state, lng, lat, description, created_at FROM cases
 		WHERE node_id = ? AND category_id = ? AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?
 		AND (lat - ?) * (lat - ?) + (lng - ?) * (lng - ?) * ? <= ?
-		AND state NOT IN ('closed', 'voided') AND created_at >= ? AND id <> ?
-		ORDER BY created_at DESC LIMIT ?`, gridID, cat.ID, lat-dLat, lat+dLat, lng-dLng, lng+dLng,
-		lat, lat, lng, lng, cos*cos, dLat*dLat, since.UTC(), except, maxDuplicates)
+		AND state NOT IN ('closed', 'voided') AND created_at >= ? AND `+not+`
+		ORDER BY created_at DESC, id DESC LIMIT ?`, gridID, cat.ID, lat-dLat, lat+dLat, lng-dLng, lng+dLng,
+		lat, lat, lng, lng, cos*cos, dLat*dLat, since.UTC(), notID, maxDuplicates)
 	if err != nil {
 		return nil, err
 	}
