@@ -1,7 +1,11 @@
 package sqlstore
 
 import (
+	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Multi-row writes for group commit. A new case is five rows in five tables (the case, its first
@@ -16,16 +20,22 @@ import (
 type bulkTable struct {
 	name, cols string
 	n          int // number of columns
+	// pgTypes are the columns' PostgreSQL types, for the unnest of text arrays (insertPG).
+	pgTypes string
 }
 
 // The tables of a new case, in the order they are written (the later ones refer to cases).
 var bulkTables = [...]bulkTable{
 	{"cases", `id, state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
-		reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at`, 21},
-	{"case_events", "case_id, at, actor_id, actor, action, from_state, to_state, reason, detail", 9},
-	{"case_deadlines", "case_id, stage, started_at, due_at, remind_at", 5},
-	{"audit_log", "at, actor_id, actor, action, target, outcome, remote_addr, request_id, detail", 9},
-	{"idempotency_keys", "user_id, idem_key, route, request_hash, resource, resource_id, created_at", 7},
+		reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at`, 21,
+		"bigint text bigint bigint text float8 float8 text text text bigint text text boolean text text timestamptz text text timestamptz timestamptz"},
+	{"case_events", "case_id, at, actor_id, actor, action, from_state, to_state, reason, detail", 9,
+		"bigint timestamptz bigint text text text text text text"},
+	{"case_deadlines", "case_id, stage, started_at, due_at, remind_at", 5, "bigint text timestamptz timestamptz timestamptz"},
+	{"audit_log", "at, actor_id, actor, action, target, outcome, remote_addr, request_id, detail", 9,
+		"timestamptz bigint text text text text text text text"},
+	{"idempotency_keys", "user_id, idem_key, route, request_hash, resource, resource_id, created_at", 7,
+		"bigint text text text text bigint timestamptz"},
 }
 
 // bulkRow is one new case ready for a multi-row write.
@@ -115,8 +125,25 @@ func (t *tx) newCaseIDs(n int) ([]int64, error) {
 	return ids, nil
 }
 
-// insertRows writes rows to table in chunks.
+// insertRows writes rows to table: on SQLite in multi-row INSERTs of chunk sizes, on PostgreSQL
+// in one INSERT … SELECT FROM unnest of one text array per column, whatever the number of rows
+// (one round trip and one cached plan per table and batch).
 func (t *tx) insertRows(table bulkTable, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if t.s.dialect == postgres {
+		cols := make([]any, table.n)
+		for c := range cols {
+			col := make([]*string, len(rows))
+			for i, r := range rows {
+				col[i] = asText(r[c])
+			}
+			cols[c] = col
+		}
+		_, err := t.exec(t.s.insertPG(table), cols...)
+		return err
+	}
 	for len(rows) > 0 {
 		size := chunk(len(rows))
 		args := make([]any, 0, size*table.n)
@@ -151,4 +178,63 @@ func (s *Store) insertSQL(table bulkTable, size int) string {
 		b.WriteString(row)
 	}
 	return b.String()
+}
+
+// insertPG is the INSERT of table's rows from one text array per column.
+func (s *Store) insertPG(table bulkTable) string {
+	types := strings.Fields(table.pgTypes)
+	var sel, arr []string
+	for i, ty := range types {
+		n := strconv.Itoa(i + 1)
+		arr = append(arr, "?::text[]")
+		sel = append(sel, "u"+n+"::"+ty)
+	}
+	names := make([]string, len(types))
+	for i := range names {
+		names[i] = "u" + strconv.Itoa(i+1)
+	}
+	over := ""
+	if table.name == "cases" {
+		over = " OVERRIDING SYSTEM VALUE" // cases.id is GENERATED ALWAYS; the id was drawn from its sequence
+	}
+	return "INSERT INTO " + table.name + " (" + table.cols + ")" + over + " SELECT " + strings.Join(sel, ", ") +
+		" FROM unnest(" + strings.Join(arr, ", ") + ") AS u(" + strings.Join(names, ", ") + ")"
+}
+
+// asText is v as PostgreSQL reads it from text (nil: NULL).
+func asText(v any) *string {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case *int64:
+		if x == nil {
+			return nil
+		}
+		s = strconv.FormatInt(*x, 10)
+	case int64:
+		s = strconv.FormatInt(x, 10)
+	case int:
+		s = strconv.Itoa(x)
+	case float64:
+		s = strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		s = strconv.FormatBool(x)
+	case time.Time:
+		s = x.UTC().Format(time.RFC3339Nano)
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		s = x.UTC().Format(time.RFC3339Nano)
+	case string:
+		s = x
+	default:
+		rv := reflect.ValueOf(v)
+		if rv.Kind() != reflect.String {
+			panic(fmt.Sprintf("sqlstore: asText of %T", v)) // a programming error: a new column type
+		}
+		s = rv.String()
+	}
+	return &s
 }

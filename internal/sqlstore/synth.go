@@ -24,7 +24,7 @@ type SynthCases struct {
 
 // synthTable is the columns of a synthetic case.
 var synthTable = bulkTable{"cases", `id, state, category_id, node_id, path, lng, lat, address, description, channel, reporter_name,
-	reporter_phone, anonymous, stage, received_day, flags, rating, resolved, lead_org_id, closed_at, created_at, updated_at`, 22}
+	reporter_phone, anonymous, stage, received_day, flags, rating, resolved, lead_org_id, closed_at, created_at, updated_at`, 22, ""}
 
 // synthChunk is the rows per INSERT statement of the synthetic load (22 columns each, far below
 // either engine's limit of bound values).
