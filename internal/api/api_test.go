@@ -147,6 +147,8 @@ func (ev *env) digest() string {
 		"SELECT COUNT(*), 0 FROM case_categories",
 		"SELECT COUNT(*), COALESCE(SUM(CASE WHEN case_id IS NULL THEN 0 ELSE 1 END), 0) FROM photos",
 		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM households",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM residents",
+		"SELECT COUNT(*), 0 FROM resident_keys",
 	} {
 		var a, b int64
 		if err := ev.store.DB().QueryRow(q).Scan(&a, &b); err != nil {

@@ -447,16 +447,22 @@ type reporterOut struct {
 // unmaskReporter: POST /api/v1/cases/{id}/reporter:unmask {"reason"} — the reporter's name and
 // phone in full, for a role that may need to reach them (ActUnmask) over the case's grid. The
 // unmasking (who, when, which fields, why) and its audit line are written before the answer.
-func (s *Server) unmaskReporter(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+// unmaskReason reads the body {"reason"} of an unmasking: required, at most MaxUnmaskReason.
+func (s *Server) unmaskReason(r *http.Request) (string, error) {
 	var in unmaskIn
 	if err := s.decode(r, &in); err != nil {
-		return err
+		return "", err
 	}
 	reason := strings.TrimSpace(in.Reason)
 	var v redgrid.Validator
 	v.Check(reason != "", "reason", "required", "a reason is required to see personal data in full; it is logged")
 	v.Check(utf8.RuneCountInString(reason) <= MaxUnmaskReason, "reason", "max_length", "reason must be at most 200 characters")
-	if err := v.Err(); err != nil {
+	return reason, v.Err()
+}
+
+func (s *Server) unmaskReporter(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	reason, err := s.unmaskReason(r)
+	if err != nil {
 		return err
 	}
 	c, err := s.readableCase(r, p)

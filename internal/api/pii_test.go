@@ -214,6 +214,30 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 		if st, _ := ev.o311("POST", "/open311/v2/requests.json", url.Values{"api_key": {"wrong"}, "phone": {secretPhone}, "first_name": {secretName}}, nil); st < 400 {
 			t.Fatalf("a refused Open311 report: %d", st)
 		}
+		// The resident register: recorded, searched by ID number and phone (in the query string),
+		// unmasked, and refused with a wrong checksum.
+		res, b = ev.do("grid1", "POST", "/api/v1/households", fmt.Sprintf(`{"building_id":%d,"unit":1,"floor":1,"room":"101"}`, ev.tree.Building1.ID), nil)
+		var h struct{ ID int64 }
+		if res.StatusCode != 201 || json.Unmarshal(b, &h) != nil {
+			t.Fatalf("household: %d %s", res.StatusCode, b)
+		}
+		res, b = ev.do("grid1", "POST", "/api/v1/residents", fmt.Sprintf(`{"household_id":%d,"name":%q,"id_number":%q,"phone":%q}`, h.ID, secretName, secretID, secretPhone), nil)
+		var rd struct{ ID int64 }
+		if res.StatusCode != 201 || json.Unmarshal(b, &rd) != nil {
+			t.Fatalf("resident: %d %s", res.StatusCode, b)
+		}
+		for _, q := range []string{secretID, secretPhone, url.QueryEscape(secretName)} {
+			if res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/residents?node=%d&q=%s", ev.tree.Community1.ID, q), "", nil); res.StatusCode != 200 || !strings.Contains(string(b), `"id":`) {
+				t.Fatalf("search: %d %s", res.StatusCode, b)
+			}
+		}
+		if res, b := ev.do("grid1", "POST", fmt.Sprintf("/api/v1/residents/%d/unmask", rd.ID), `{"reason":"走访"}`, nil); res.StatusCode != 200 || !strings.Contains(string(b), secretID) {
+			t.Fatalf("unmask resident: %d %s", res.StatusCode, b)
+		}
+		if res, _ := ev.do("grid1", "POST", "/api/v1/residents", fmt.Sprintf(`{"household_id":%d,"name":%q,"id_number":"%s8","phone":%q}`, h.ID, secretName, secretID[:17], secretPhone), nil); res.StatusCode != 400 {
+			t.Fatalf("a wrong checksum: %d", res.StatusCode)
+		}
+
 		// A value that does not open (swapped into another column) is an internal error: logged,
 		// without the value.
 		if _, err := ev.store.DB().Exec("UPDATE cases SET reporter_name = reporter_phone"); err != nil {

@@ -285,7 +285,8 @@ func (s *Server) importRegister(w http.ResponseWriter, r *http.Request, p *redgr
 	}
 	rep, err := registers.Import(r.Context(), s.store, reg, bytes.NewReader(body), int64(len(body)), registers.Options{
 		Within: n.Path, GoodRowsOnly: goodOnly, DryRun: dry,
-		Allowed: func(path string) bool { return p.Can(redgrid.ActWriteRegister, path) },
+		Allowed:    func(path string) bool { return p.Can(redgrid.ActWriteRegister, path) },
+		TagAllowed: func(path string, t redgrid.CareTag) bool { return len(seenTags(p, path, []redgrid.CareTag{t})) > 0 },
 	})
 	var fe *sheet.FileError
 	if errors.As(err, &fe) {

@@ -56,6 +56,9 @@ type Options struct {
 	GoodRowsOnly bool
 	// DryRun checks everything and writes nothing.
 	DryRun bool
+	// TagAllowed reports whether the importer's roles serve people with a care tag at a path
+	// (nil: all, as on the command line).
+	TagAllowed func(path string, t redgrid.CareTag) bool
 }
 
 // Report is the outcome of an import.

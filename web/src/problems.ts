@@ -95,6 +95,7 @@ export const FIELD_RULES = [
   'lead_full',
   'conflict',
   'bool',
+  'tag_role',
   'media_type',
   // photos (internal/photo): field `file`
   'corrupt',

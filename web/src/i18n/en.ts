@@ -146,6 +146,7 @@ const en: Messages = {
       lead_full: 'this lead household already looks after the most households it may (15)',
       conflict: 'cannot be given together',
       bool: 'must be true or false',
+      tag_role: 'your role does not serve people with this tag',
       media_type: 'must be GeoJSON (application/geo+json) or a zip archive (application/zip)',
       read: 'the file could not be read',
       geojson: 'is not a GeoJSON FeatureCollection or Feature',

@@ -146,6 +146,7 @@ const zhCN = {
       lead_full: '该党员中心户联系的户数已满（最多 15 户）',
       conflict: '不能同时填写',
       bool: '须为 true 或 false',
+      tag_role: '您的角色不负责服务带有此标签的人员',
       media_type: '须为 GeoJSON（application/geo+json）或 zip 压缩包（application/zip）',
       read: '文件读取失败',
       geojson: '不是有效的 GeoJSON 要素集合或要素',
