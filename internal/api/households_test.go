@@ -162,6 +162,24 @@ func TestHouseholds(t *testing.T) {
 		if res, _ := ev.do("community1", "GET", fmt.Sprintf("/api/v1/buildings/%d/chart", tr.Grid1.ID), "", nil); res.StatusCode != 400 {
 			t.Fatalf("chart of a grid: %d", res.StatusCode)
 		}
+		// The declared layout: the chart shows every unit and floor, recorded or not.
+		layout := fmt.Sprintf("/api/v1/buildings/%d/layout", tr.Building1.ID)
+		before = ev.digest()
+		for _, bad := range []struct {
+			user, body string
+			status     int
+		}{{"grid1", `{"units":0,"floors":6}`, 400}, {"grid1", `{"units":3,"floors":201}`, 400}, {"community2", `{"units":3,"floors":6}`, 403}, {"leader1", `{"units":3,"floors":6}`, 403}} {
+			if res, b := ev.do(bad.user, "PUT", layout, bad.body, nil); res.StatusCode != bad.status {
+				t.Errorf("layout %s %s: %d %s", bad.user, bad.body, res.StatusCode, b)
+			}
+		}
+		if ev.digest() != before {
+			t.Fatal("a refused layout changed something")
+		}
+		res, b = ev.do("grid1", "PUT", layout, `{"units":3,"floors":6}`, nil)
+		if res.StatusCode != 200 || json.Unmarshal(b, &chart) != nil || chart.Units != 3 || chart.Floors != 6 || len(chart.Cells) != 3*7 {
+			t.Fatalf("layout: %d units %d floors %d cells %d", res.StatusCode, chart.Units, chart.Floors, len(chart.Cells))
+		}
 	})
 }
 

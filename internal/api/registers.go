@@ -170,6 +170,38 @@ func (s *Server) getBuildingChart(w http.ResponseWriter, r *http.Request, p *red
 	return writeJSON(w, http.StatusOK, c)
 }
 
+type layoutIn struct {
+	Units  int `json:"units"`
+	Floors int `json:"floors"`
+}
+
+// putBuildingLayout records a building's units and floors (PUT /api/v1/buildings/{id}/layout).
+func (s *Server) putBuildingLayout(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in layoutIn
+	if err := s.decode(r, &in); err != nil {
+		return err
+	}
+	n, err := s.store.Node(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !p.Can(redgrid.ActWriteRegister, n.Path) {
+		return forbidden("the layout of " + n.Name)
+	}
+	if err := s.store.SetBuildingLayout(r.Context(), id, in.Units, in.Floors); err != nil {
+		return err
+	}
+	c, err := s.store.BuildingChart(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
 // registerParam is the path parameter register.
 func registerParam(r *http.Request) (*registers.Register, error) {
 	name := r.PathValue("register")

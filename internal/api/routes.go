@@ -86,6 +86,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/households/{id}", s.authed(s.getHousehold)},
 		{"PATCH", "/api/v1/households/{id}", s.authed(s.patchHousehold)},
 		{"GET", "/api/v1/buildings/{id}/chart", s.authed(s.getBuildingChart)},
+		{"PUT", "/api/v1/buildings/{id}/layout", s.authed(s.putBuildingLayout)},
 		{"GET", "/api/v1/residents", s.authed(s.listResidents)},
 		{"POST", "/api/v1/residents", s.authed(s.createResident)},
 		{"GET", "/api/v1/residents/{id}", s.authed(s.getResident)},

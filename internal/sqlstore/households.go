@@ -369,3 +369,25 @@ func (s *Store) LeadHouseholds(ctx context.Context, gridPath string) (ids map[st
 	}
 	return ids, led, rows.Err()
 }
+
+// SetBuildingLayout records a building's declared units and floors above ground (its chart
+// shows them even before every household is recorded).
+func (s *Store) SetBuildingLayout(ctx context.Context, buildingID int64, units, floors int) error {
+	var v redgrid.Validator
+	v.Check(units >= 1 && units <= redgrid.MaxUnits, "units", "range", "units must be between 1 and 99")
+	v.Check(floors >= 1 && floors <= redgrid.MaxFloor, "floors", "range", "floors must be between 1 and 200")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *tx) error {
+		res, err := t.exec("UPDATE nodes SET units = ?, floors = ?, version = version + 1, updated_at = ? WHERE id = ? AND kind = 'building'",
+			units, floors, s.now().UTC(), buildingID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return redgrid.Invalid("id", "kind", "the layout is a building's (楼栋)")
+		}
+		return t.audit("building.layout", "node/"+strconv.FormatInt(buildingID, 10), map[string]any{"units": units, "floors": floors})
+	})
+}
