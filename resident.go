@@ -168,3 +168,42 @@ func (r *NewResident) Validate() error {
 	v.Check(utf8.RuneCountInString(r.Note) <= MaxResidentNote, "note", "max_length", "note must be at most 500 characters")
 	return v.Err()
 }
+
+// ResidentPatch is a partial update; nil fields are left alone. The ID number is not changed by
+// a patch (a wrong one is corrected by recording the person again and removing the record).
+type ResidentPatch struct {
+	HouseholdID *int64     `json:"household_id"`
+	Name        *string    `json:"name"`
+	Phone       *string    `json:"phone"`
+	Relation    *Relation  `json:"relation"`
+	Tags        *[]CareTag `json:"tags"`
+	Note        *string    `json:"note"`
+}
+
+// Validate checks what it can on its own (Apply checks the result).
+func (p *ResidentPatch) Validate() error { return nil }
+
+// Apply returns r changed by the patch, as the input of a record.
+func (p ResidentPatch) Apply(r Resident, idNumber string) NewResident {
+	n := NewResident{HouseholdID: r.HouseholdID, Name: r.Name, IDNumber: idNumber, Phone: r.Phone, Relation: r.Relation, Tags: r.Tags, Note: r.Note}
+	if p.HouseholdID != nil {
+		n.HouseholdID = *p.HouseholdID
+	}
+	if p.Name != nil {
+		n.Name = *p.Name
+	}
+	if p.Phone != nil {
+		n.Phone = *p.Phone
+	}
+	if p.Relation != nil {
+		n.Relation = *p.Relation
+	}
+	if p.Tags != nil {
+		n.Tags = *p.Tags
+	}
+	if p.Note != nil {
+		n.Note = *p.Note
+	}
+	n.Normalize()
+	return n
+}

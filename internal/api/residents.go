@@ -176,3 +176,65 @@ func (s *Server) unmaskResident(w http.ResponseWriter, r *http.Request, p *redgr
 	}
 	return writeJSON(w, http.StatusOK, residentUnmasked{ResidentID: res.ID, IDNumber: res.IDNumber, Phone: res.Phone, Unmasking: u})
 }
+
+func (s *Server) patchResident(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, version, in, err := readPatch[redgrid.ResidentPatch](s, r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	path, err := s.store.ResidentPath(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !p.Can(redgrid.ActWriteRegister, path) {
+		return forbidden("changing resident " + strconv.FormatInt(id, 10))
+	}
+	cur, err := s.store.Resident(ctx, id)
+	if err != nil {
+		return err
+	}
+	// Tags the caller does not see stay as they are; the caller sets only those it serves.
+	if in.Tags != nil {
+		kept := []redgrid.CareTag{}
+		for _, t := range cur.Tags {
+			if len(seenTags(p, path, []redgrid.CareTag{t})) == 0 {
+				kept = append(kept, t)
+			}
+		}
+		for _, t := range *in.Tags {
+			if t.Valid() && len(seenTags(p, path, []redgrid.CareTag{t})) == 0 {
+				return redgrid.Invalid("tags", "tag_role", "your role does not serve people tagged "+t.Label())
+			}
+		}
+		all := append(kept, *in.Tags...)
+		in.Tags = &all
+	}
+	next := in.Apply(cur, cur.IDNumber)
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	if next.HouseholdID != cur.HouseholdID {
+		to, err := s.store.HouseholdPath(ctx, next.HouseholdID)
+		if redgrid.ErrorKind(err) == redgrid.KindNotFound {
+			return redgrid.Invalid("household_id", "exists", "household_id names no household")
+		}
+		if err != nil {
+			return err
+		}
+		if !p.Can(redgrid.ActWriteRegister, to) {
+			return forbidden("moving a resident there")
+		}
+	}
+	c, err := s.store.CheckResident(next)
+	if err != nil {
+		return err
+	}
+	res, err := s.store.UpdateResident(ctx, id, c, version)
+	if err != nil {
+		return err
+	}
+	viewResident(p, &res)
+	setETag(w, res.Version)
+	return writeJSON(w, http.StatusOK, res)
+}

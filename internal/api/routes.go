@@ -90,6 +90,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/residents", s.authed(s.listResidents)},
 		{"POST", "/api/v1/residents", s.authed(s.createResident)},
 		{"GET", "/api/v1/residents/{id}", s.authed(s.getResident)},
+		{"PATCH", "/api/v1/residents/{id}", s.authed(s.patchResident)},
 		{"POST", "/api/v1/residents/{id}/unmask", s.authed(s.unmaskResident)},
 		{"GET", "/api/v1/registers", s.authed(s.listRegisters)},
 		{"GET", "/api/v1/registers/{register}/template", s.authed(s.getRegisterTemplate)},

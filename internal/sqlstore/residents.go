@@ -450,3 +450,38 @@ func (s *Store) ResidentsForExport(ctx context.Context, path string) ([]Resident
 	}
 	return out, rows.Err()
 }
+
+// UpdateResident changes a resident (c is the whole record after the change, checked). ifVersion
+// > 0 makes the change conditional (KindPreconditionFailed when someone else changed it first).
+func (s *Store) UpdateResident(ctx context.Context, id int64, c CheckedResident, ifVersion int) (redgrid.Resident, error) {
+	ring, err := s.sealer(ctx)
+	if err != nil {
+		return redgrid.Resident{}, err
+	}
+	err = s.write(ctx, func(t *tx) error {
+		var version int
+		err := t.queryRow("SELECT version FROM residents WHERE id = ?"+s.dialect.forUpdate(), id).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return redgrid.Errorf(redgrid.KindNotFound, "no resident %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		if ifVersion > 0 && version != ifVersion {
+			return redgrid.Errorf(redgrid.KindPreconditionFailed, "resident %d was changed by someone else (version %d, yours %d): reload it", id, version, ifVersion)
+		}
+		var n int
+		if err := t.queryRow("SELECT COUNT(*) FROM households WHERE id = ?", c.in.HouseholdID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return redgrid.Invalid("household_id", "exists", "household_id names no household")
+		}
+		_, err = t.updateResident(ring, id, c)
+		return err
+	})
+	if err != nil {
+		return redgrid.Resident{}, err
+	}
+	return s.Resident(ctx, id)
+}
