@@ -96,6 +96,13 @@ export const FIELD_RULES = [
   'conflict',
   'bool',
   'tag_role',
+  // grid staffing
+  'one_leader',
+  'part_time',
+  'leader_only',
+  'liaison_only',
+  'of_grid',
+  'party_member',
   'media_type',
   // photos (internal/photo): field `file`
   'corrupt',
