@@ -103,6 +103,8 @@ export const FIELD_RULES = [
   'liaison_only',
   'of_grid',
   'party_member',
+  // volunteers
+  'service_only',
   'media_type',
   // photos (internal/photo): field `file`
   'corrupt',

@@ -153,6 +153,7 @@ const en: Messages = {
       liaison_only: 'only a liaison serves a micro-grid',
       of_grid: 'must be a micro-grid of this grid',
       party_member: 'a branch secretary is a party member',
+      service_only: 'only a service line has hours',
       media_type: 'must be GeoJSON (application/geo+json) or a zip archive (application/zip)',
       read: 'the file could not be read',
       geojson: 'is not a GeoJSON FeatureCollection or Feature',

@@ -153,6 +153,7 @@ const zhCN = {
       liaison_only: '只有微网格联络员对应微网格',
       of_grid: '须为本网格下的微网格',
       party_member: '支部书记须为党员',
+      service_only: '只有服务记录填写时长',
       media_type: '须为 GeoJSON（application/geo+json）或 zip 压缩包（application/zip）',
       read: '文件读取失败',
       geojson: '不是有效的 GeoJSON 要素集合或要素',

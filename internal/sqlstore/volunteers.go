@@ -1,0 +1,216 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/pii"
+)
+
+// Volunteers and their service records (volunteer.go in the domain).
+
+func init() {
+	sealedTables = append(sealedTables, sealedTable{"volunteers", []string{"id_number", "phone"}})
+}
+
+const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.team_id, COALESCE(o.name, ''), v.colours, v.registered_on,
+	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at`
+
+const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id`
+
+func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volunteer, error) {
+	var v redgrid.Volunteer
+	var colours string
+	var created timeCol
+	if err := sc.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
+		&v.Hours, &v.Version, &v.Path, &created); err != nil {
+		return v, err
+	}
+	v.CreatedAt = created.t
+	v.Colours = []redgrid.Colour{}
+	for _, c := range strings.Split(colours, ",") {
+		if c != "" {
+			v.Colours = append(v.Colours, redgrid.Colour(c))
+		}
+	}
+	phone, err := s.open("volunteers.phone", v.Phone)
+	if err != nil {
+		return v, errors.New("volunteer " + strconv.FormatInt(v.ID, 10) + ": " + err.Error())
+	}
+	if phone != "" {
+		phone = pii.MaskPhone(phone)
+	}
+	v.Phone = phone
+	return v, nil
+}
+
+// RegisterVolunteer registers a volunteer and gives the unified number ZY + the district's code +
+// an 8-digit sequence. One registration per person: an ID number already registered is
+// KindConflict (id_number, unique). With an Idempotency-Key a retry returns the first record.
+func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) (redgrid.Volunteer, bool, error) {
+	id, err := pii.ParseID(in.IDNumber, s.now().In(cst))
+	if err != nil {
+		var pe *pii.Error
+		if errors.As(err, &pe) {
+			return redgrid.Volunteer{}, false, redgrid.Invalid("id_number", pe.Rule, pe.Message)
+		}
+		return redgrid.Volunteer{}, false, err
+	}
+	phone := ""
+	if in.Phone != "" {
+		if phone, err = pii.ParsePhone(in.Phone); err != nil {
+			return redgrid.Volunteer{}, false, redgrid.Invalid("phone", "format", "not a mainland mobile or landline number")
+		}
+	}
+	ring, err := s.sealer(ctx)
+	if err != nil {
+		return redgrid.Volunteer{}, false, err
+	}
+	idIndex := ring.IDIndex(id.Number)
+	vid, replayed, err := s.create(ctx, "volunteer", func(t *tx) (int64, error) {
+		var path, kind string
+		err := t.queryRow("SELECT path, kind FROM nodes WHERE id = ?", in.NodeID).Scan(&path, &kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, redgrid.Invalid("node_id", "exists", "node_id names no node")
+		}
+		if err != nil {
+			return 0, err
+		}
+		if in.TeamID != nil {
+			var okind string
+			err := t.queryRow("SELECT kind FROM orgs WHERE id = ?", *in.TeamID).Scan(&okind)
+			if errors.Is(err, sql.ErrNoRows) || err == nil && redgrid.OrgKind(okind) != redgrid.OrgVolunteerTeam {
+				return 0, redgrid.Invalid("team_id", "kind", "team_id must name a volunteer team (志愿服务队)")
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		var district string
+		if err := t.queryRow("SELECT code FROM nodes WHERE id = ?", redgrid.PathIDs(path)[0]).Scan(&district); err != nil {
+			return 0, err
+		}
+		cols := make([]string, len(in.Colours))
+		for i, c := range in.Colours {
+			cols[i] = string(c)
+		}
+		var vid int64
+		err = t.queryRow(`INSERT INTO volunteers (number, node_id, path, name, id_number, id_index, phone, team_id, colours, registered_on, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, "new:"+idIndex, in.NodeID, path, in.Name, ring.Seal("volunteers.id_number", id.Number),
+			idIndex, sealOrEmpty(ring, "volunteers.phone", phone), in.TeamID, strings.Join(cols, ","), s.today(), s.now().UTC()).Scan(&vid)
+		if err != nil {
+			if isUnique(err) {
+				return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "that person is registered already",
+					Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is registered already"}}}
+			}
+			return 0, err
+		}
+		if _, err := t.exec("UPDATE volunteers SET number = ? WHERE id = ?", fmt.Sprintf("ZY%s%08d", district, vid), vid); err != nil {
+			return 0, err
+		}
+		return vid, t.audit("volunteer.register", "volunteer/"+strconv.FormatInt(vid, 10), map[string]any{"node": in.NodeID, "colours": in.Colours})
+	})
+	if err != nil {
+		return redgrid.Volunteer{}, false, err
+	}
+	v, err := s.Volunteer(ctx, vid)
+	return v, replayed, err
+}
+
+func sealOrEmpty(r *pii.Keyring, column, v string) string {
+	if v == "" {
+		return ""
+	}
+	return r.Seal(column, v)
+}
+
+// Volunteer returns one volunteer. KindNotFound when there is none.
+func (s *Store) Volunteer(ctx context.Context, id int64) (redgrid.Volunteer, error) {
+	v, err := s.scanVolunteer(s.queryRow(ctx, "SELECT "+volunteerCols+volunteerFrom+" WHERE v.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, redgrid.Errorf(redgrid.KindNotFound, "no volunteer %d", id)
+	}
+	return v, err
+}
+
+// Volunteers lists the volunteers of the subtree at path, optionally of one colour, by number.
+func (s *Store) Volunteers(ctx context.Context, path string, colour redgrid.Colour, limit int) ([]redgrid.Volunteer, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	q := "SELECT " + volunteerCols + volunteerFrom + " WHERE v.path >= ? AND v.path < ?"
+	args := []any{path, rangeEnd(path)}
+	if colour != "" {
+		q += " AND (',' || v.colours || ',') LIKE ?"
+		args = append(args, "%,"+string(colour)+",%")
+	}
+	rows, err := s.query(ctx, q+" ORDER BY v.number LIMIT "+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []redgrid.Volunteer{}
+	for rows.Next() {
+		v, err := s.scanVolunteer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// AddServiceRecord adds a line to a volunteer's record, naming who recorded it.
+func (s *Store) AddServiceRecord(ctx context.Context, volunteerID int64, in redgrid.NewServiceRecord) (redgrid.ServiceRecord, error) {
+	actor := redgrid.ActorFrom(ctx)
+	_, by := actorCols(actor)
+	var rid int64
+	err := s.write(ctx, func(t *tx) error {
+		err := t.queryRow(`INSERT INTO volunteer_records (volunteer_id, kind, done_on, hours, content, recorded_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, volunteerID, string(in.Kind), in.On, in.Hours, in.Content, by, s.now().UTC()).Scan(&rid)
+		if err != nil {
+			return err
+		}
+		return t.audit("volunteer.record", "volunteer/"+strconv.FormatInt(volunteerID, 10), map[string]any{"kind": in.Kind, "on": in.On, "hours": in.Hours})
+	})
+	if err != nil {
+		return redgrid.ServiceRecord{}, err
+	}
+	return redgrid.ServiceRecord{ID: rid, VolunteerID: volunteerID, Kind: in.Kind, On: in.On, Hours: in.Hours, Content: in.Content, RecordedBy: by, CreatedAt: s.now().UTC()}, nil
+}
+
+// ServiceRecords returns a volunteer's record, the latest first.
+func (s *Store) ServiceRecords(ctx context.Context, volunteerID int64) ([]redgrid.ServiceRecord, error) {
+	rows, err := s.query(ctx, `SELECT id, volunteer_id, kind, done_on, hours, content, recorded_by, created_at FROM volunteer_records
+		WHERE volunteer_id = ? ORDER BY done_on DESC, id DESC LIMIT 1000`, volunteerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []redgrid.ServiceRecord{}
+	for rows.Next() {
+		var r redgrid.ServiceRecord
+		var created timeCol
+		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.Kind, &r.On, &r.Hours, &r.Content, &r.RecordedBy, &created); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = created.t
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// VolunteerPath is the path of a volunteer's node (for the caller's scope check).
+func (s *Store) VolunteerPath(ctx context.Context, id int64) (string, error) {
+	var path string
+	err := s.queryRow(ctx, "SELECT path FROM volunteers WHERE id = ?", id).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", redgrid.Errorf(redgrid.KindNotFound, "no volunteer %d", id)
+	}
+	return path, err
+}

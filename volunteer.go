@@ -1,0 +1,149 @@
+package redgrid
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Volunteers (志愿者). Each registered volunteer gets a unified volunteer number (志愿者编号),
+// shown wherever an ID number would otherwise be; the ID number itself is sealed and never shown
+// in lists. The seven colours of 002 say what a volunteer serves. The service record keeps what
+// Art. 19 of the 志愿服务条例 asks: identity, service hours and content, training, awards and
+// evaluations.
+
+// Colour is one of the seven colours of volunteer service (七彩志愿).
+type Colour string
+
+// The seven colours.
+const (
+	ColourElderly  Colour = "elderly"  // 关爱老人 (红)
+	ColourCulture  Colour = "culture"  // 文化体育 (橙)
+	ColourLivehood Colour = "welfare"  // 民生事务 (黄)
+	ColourYouth    Colour = "youth"    // 关心下一代 (绿)
+	ColourSecurity Colour = "security" // 治安维稳 (青)
+	ColourLaw      Colour = "law"      // 政策法规 (蓝)
+	ColourWomen    Colour = "women"    // 妇女维权 (紫)
+)
+
+// Colours lists them in the order of the rainbow they are named after.
+var Colours = []Colour{ColourElderly, ColourCulture, ColourLivehood, ColourYouth, ColourSecurity, ColourLaw, ColourWomen}
+
+var colourLabels = map[Colour]string{ColourElderly: "关爱老人", ColourCulture: "文化体育", ColourLivehood: "民生事务", ColourYouth: "关心下一代",
+	ColourSecurity: "治安维稳", ColourLaw: "政策法规", ColourWomen: "妇女维权"}
+
+// Label is the Chinese name.
+func (c Colour) Label() string { return colourLabels[c] }
+
+// Valid reports whether c is one of the seven.
+func (c Colour) Valid() bool { _, ok := colourLabels[c]; return ok }
+
+// Volunteer is a registered volunteer.
+type Volunteer struct {
+	ID           int64     `json:"id"`
+	Number       string    `json:"number"` // 志愿者编号, e.g. ZY42030200000012
+	Name         string    `json:"name"`
+	Phone        string    `json:"phone"` // masked
+	NodeID       int64     `json:"node_id"`
+	NodeName     string    `json:"node_name"`
+	TeamID       *int64    `json:"team_id"`
+	TeamName     string    `json:"team_name,omitempty"`
+	Colours      []Colour  `json:"colours"`
+	RegisteredOn string    `json:"registered_on"`
+	Hours        float64   `json:"hours"` // service hours recorded
+	Version      int       `json:"version"`
+	Path         string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// NewVolunteer is the input to register a volunteer.
+type NewVolunteer struct {
+	NodeID   int64    `json:"node_id"` // the community (or grid) the volunteer serves in
+	Name     string   `json:"name"`
+	IDNumber string   `json:"id_number"`
+	Phone    string   `json:"phone"`
+	TeamID   *int64   `json:"team_id"` // a volunteer_team organisation
+	Colours  []Colour `json:"colours"`
+}
+
+// Validate checks what needs no database.
+func (v *NewVolunteer) Validate() error {
+	v.Name, v.IDNumber, v.Phone = strings.TrimSpace(v.Name), strings.TrimSpace(v.IDNumber), strings.TrimSpace(v.Phone)
+	var c Validator
+	c.Check(v.NodeID > 0, "node_id", "required", "node_id is required")
+	CheckName(&c, "name", v.Name)
+	c.Check(utf8.RuneCountInString(v.Name) <= MaxResidentName, "name", "max_length", "name must be at most 30 characters")
+	c.Check(v.IDNumber != "", "id_number", "required", "a volunteer registers with the ID number (it is sealed and never shown; the volunteer number is)")
+	c.Check(len(v.Colours) > 0, "colours", "required", "at least one of the seven colours")
+	seen := map[Colour]bool{}
+	for _, col := range v.Colours {
+		c.Check(col.Valid(), "colours", "enum", "colours must be among elderly, culture, welfare, youth, security, law, women")
+		c.Check(!seen[col], "colours", "unique", "a colour is given twice")
+		seen[col] = true
+	}
+	return c.Err()
+}
+
+// ServiceKind is what a line of the service record is (志愿服务条例 Art. 19).
+type ServiceKind string
+
+// Kinds of service record lines.
+const (
+	ServiceHours      ServiceKind = "service"    // 服务时长与内容
+	ServiceTraining   ServiceKind = "training"   // 培训
+	ServiceAward      ServiceKind = "award"      // 表彰奖励
+	ServiceEvaluation ServiceKind = "evaluation" // 评价
+)
+
+// Valid reports whether k is known.
+func (k ServiceKind) Valid() bool {
+	switch k {
+	case ServiceHours, ServiceTraining, ServiceAward, ServiceEvaluation:
+		return true
+	}
+	return false
+}
+
+// Limits of a service record line.
+const (
+	MaxServiceHours   = 24
+	MaxServiceContent = 500
+)
+
+// ServiceRecord is one line of a volunteer's record.
+type ServiceRecord struct {
+	ID          int64       `json:"id"`
+	VolunteerID int64       `json:"volunteer_id"`
+	Kind        ServiceKind `json:"kind"`
+	On          string      `json:"on"` // YYYY-MM-DD
+	Hours       float64     `json:"hours"`
+	Content     string      `json:"content"`
+	RecordedBy  string      `json:"recorded_by"`
+	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// NewServiceRecord is the input of a record line.
+type NewServiceRecord struct {
+	Kind    ServiceKind `json:"kind"`
+	On      string      `json:"on"`
+	Hours   float64     `json:"hours"`
+	Content string      `json:"content"`
+}
+
+// Validate checks the line; today is the current date (YYYY-MM-DD, CST): service is recorded
+// after it is given.
+func (r *NewServiceRecord) Validate(today string) error {
+	r.Content = strings.TrimSpace(r.Content)
+	var v Validator
+	v.Check(r.Kind.Valid(), "kind", "enum", "kind must be service, training, award or evaluation")
+	CheckDate(&v, "on", r.On)
+	v.Check(r.On == "" || r.On <= today, "on", "not_future", "a record is of what has happened")
+	if r.Kind == ServiceHours {
+		v.Check(r.Hours > 0 && r.Hours <= MaxServiceHours, "hours", "range", "hours must be more than 0 and at most 24 a day")
+	} else {
+		v.Check(r.Hours == 0, "hours", "service_only", "only a service line has hours")
+	}
+	v.Check(r.Content != "", "content", "required", "content is required")
+	v.Check(utf8.RuneCountInString(r.Content) <= MaxServiceContent && !HasControl(r.Content), "content", "max_length", "content must be at most 500 characters of text")
+	return v.Err()
+}
