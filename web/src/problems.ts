@@ -105,6 +105,9 @@ export const FIELD_RULES = [
   'party_member',
   // volunteers
   'service_only',
+  // co-building
+  'after_signed',
+  'grid_of_community',
   'media_type',
   // photos (internal/photo): field `file`
   'corrupt',

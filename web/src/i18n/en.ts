@@ -154,6 +154,8 @@ const en: Messages = {
       of_grid: 'must be a micro-grid of this grid',
       party_member: 'a branch secretary is a party member',
       service_only: 'only a service line has hours',
+      after_signed: 'must be after the signing date',
+      grid_of_community: 'must be a grid of this community',
       media_type: 'must be GeoJSON (application/geo+json) or a zip archive (application/zip)',
       read: 'the file could not be read',
       geojson: 'is not a GeoJSON FeatureCollection or Feature',

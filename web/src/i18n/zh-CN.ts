@@ -154,6 +154,8 @@ const zhCN = {
       of_grid: '须为本网格下的微网格',
       party_member: '支部书记须为党员',
       service_only: '只有服务记录填写时长',
+      after_signed: '到期日须晚于签订日',
+      grid_of_community: '须为本社区的网格',
       media_type: '须为 GeoJSON（application/geo+json）或 zip 压缩包（application/zip）',
       read: '文件读取失败',
       geojson: '不是有效的 GeoJSON 要素集合或要素',

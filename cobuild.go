@@ -1,0 +1,70 @@
+package redgrid
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Co-building (共驻共建, 002). Resident units (驻区单位) sign agreements with communities; and every
+// community has its "五个一" linkage: a linked leader (联系领导), a paired unit (结对单位), a
+// guiding street cadre (街道指导干部) and, for each of its grids, a responsible community cadre
+// (包网社区干部). Communities missing any link are listed.
+
+// Agreement is a co-building agreement between a resident unit and a community.
+type Agreement struct {
+	ID            int64  `json:"id"`
+	OrgID         int64  `json:"org_id"`
+	OrgName       string `json:"org_name"`
+	CommunityID   int64  `json:"community_id"`
+	CommunityName string `json:"community_name"`
+	SignedOn      string `json:"signed_on"`
+	EndsOn        string `json:"ends_on"`
+	Content       string `json:"content"` // the resources and projects agreed (共建项目、资源清单)
+}
+
+// MaxAgreementContent bounds an agreement's text.
+const MaxAgreementContent = 5000
+
+// Validate checks an agreement's own fields.
+func (a *Agreement) Validate() error {
+	a.Content = strings.TrimSpace(a.Content)
+	var v Validator
+	v.Check(a.OrgID > 0, "org_id", "required", "org_id is required")
+	v.Check(a.CommunityID > 0, "community_id", "required", "community_id is required")
+	CheckDate(&v, "signed_on", a.SignedOn)
+	CheckDate(&v, "ends_on", a.EndsOn)
+	v.Check(a.EndsOn > a.SignedOn, "ends_on", "after_signed", "ends_on must be after signed_on")
+	v.Check(a.Content != "", "content", "required", "the content of the agreement is required")
+	v.Check(utf8.RuneCountInString(a.Content) <= MaxAgreementContent, "content", "max_length", "content must be at most 5000 characters")
+	return v.Err()
+}
+
+// Links is a community's "五个一" linkage.
+type Links struct {
+	CommunityID int64             `json:"community_id"`
+	Leader      string            `json:"leader"`       // 联系领导
+	UnitID      *int64            `json:"unit_id"`      // 结对单位 (a resident unit)
+	UnitName    string            `json:"unit_name"`    //
+	StreetCadre string            `json:"street_cadre"` // 街道指导干部
+	GridCadres  map[string]string `json:"grid_cadres"`  // grid id → 包网社区干部
+}
+
+// Validate checks the names.
+func (l *Links) Validate() error {
+	var v Validator
+	for _, f := range []struct{ field, value string }{{"leader", l.Leader}, {"street_cadre", l.StreetCadre}} {
+		v.Check(utf8.RuneCountInString(f.value) <= MaxStaffName && !HasControl(f.value), f.field, "max_length", f.field+" must be a name of at most 30 characters")
+	}
+	for g, name := range l.GridCadres {
+		v.Check(utf8.RuneCountInString(name) <= MaxStaffName && !HasControl(name), "grid_cadres."+g, "max_length", "a cadre's name is at most 30 characters")
+	}
+	return v.Err()
+}
+
+// LinkGap is a community missing links.
+type LinkGap struct {
+	CommunityID   int64    `json:"community_id"`
+	CommunityName string   `json:"community_name"`
+	Missing       []string `json:"missing"` // leader, unit, street_cadre
+	GridsWithout  []string `json:"grids_without_cadre"`
+}
