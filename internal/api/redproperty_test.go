@@ -27,7 +27,7 @@ func TestRedProperty(t *testing.T) {
 			res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/red-property?node=%d", tr.Community1.ID), "", nil)
 			var l struct {
 				Items []struct {
-					Org struct{ Name string }
+					Org          struct{ Name string }
 					Shortcomings []string `json:"shortcomings"`
 					CrossPosts   int      `json:"cross_posts"`
 				}
