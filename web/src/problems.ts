@@ -108,6 +108,9 @@ export const FIELD_RULES = [
   // co-building
   'after_signed',
   'grid_of_community',
+  // party members
+  'in_service',
+  'sinking',
   'media_type',
   // photos (internal/photo): field `file`
   'corrupt',

@@ -156,6 +156,8 @@ const en: Messages = {
       service_only: 'only a service line has hours',
       after_signed: 'must be after the signing date',
       grid_of_community: 'must be a grid of this community',
+      in_service: 'a sinking member is an in-service member',
+      sinking: 'the roster is of sinking members',
       media_type: 'must be GeoJSON (application/geo+json) or a zip archive (application/zip)',
       read: 'the file could not be read',
       geojson: 'is not a GeoJSON FeatureCollection or Feature',

@@ -156,6 +156,8 @@ const zhCN = {
       service_only: '只有服务记录填写时长',
       after_signed: '到期日须晚于签订日',
       grid_of_community: '须为本社区的网格',
+      in_service: '下沉党员须为在职党员',
+      sinking: '值班表只排下沉党员',
       media_type: '须为 GeoJSON（application/geo+json）或 zip 压缩包（application/zip）',
       read: '文件读取失败',
       geojson: '不是有效的 GeoJSON 要素集合或要素',

@@ -1,0 +1,364 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/pii"
+)
+
+// Party members, dual registration (双报到) and the sinking members' roster (member.go in the
+// domain).
+
+func init() {
+	sealedTables = append(sealedTables, sealedTable{"members", []string{"phone"}})
+}
+
+// ReregisterMonths is how often a dual registration falls due again (every half year).
+const ReregisterMonths = 6
+
+const memberCols = `m.id, m.name, m.phone, m.branch_id, b.name, m.joined_on, m.status, m.workplace, m.in_service, m.sinking,
+	m.residence_id, r.name, m.user_id, m.version, m.path, m.created_at`
+
+const memberFrom = ` FROM members m JOIN party_orgs b ON b.id = m.branch_id JOIN nodes r ON r.id = m.residence_id`
+
+func (s *Store) scanMember(sc interface{ Scan(...any) error }) (redgrid.Member, error) {
+	var m redgrid.Member
+	var created timeCol
+	if err := sc.Scan(&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
+		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created); err != nil {
+		return m, err
+	}
+	m.CreatedAt = created.t
+	phone, err := s.open("members.phone", m.Phone)
+	if err != nil {
+		return m, errors.New("member " + strconv.FormatInt(m.ID, 10) + ": " + err.Error())
+	}
+	if phone != "" {
+		phone = pii.MaskPhone(phone)
+	}
+	m.Phone = phone
+	return m, nil
+}
+
+// CreateMember records a party member. The branch must be a branch; a sinking member's branch
+// must lead a node of the community where the member lives (001: placed in the branch of their
+// compound), else branch_id, rule same_community.
+func (s *Store) CreateMember(ctx context.Context, in redgrid.NewMember) (redgrid.Member, bool, error) {
+	phone := ""
+	if in.Phone != "" {
+		p, err := pii.ParsePhone(in.Phone)
+		if err != nil {
+			return redgrid.Member{}, false, redgrid.Invalid("phone", "format", "not a mainland mobile or landline number")
+		}
+		ring, err := s.sealer(ctx)
+		if err != nil {
+			return redgrid.Member{}, false, err
+		}
+		phone = ring.Seal("members.phone", p)
+	}
+	id, replayed, err := s.create(ctx, "member", func(t *tx) (int64, error) {
+		var rkind, rpath string
+		err := t.queryRow("SELECT kind, path FROM nodes WHERE id = ?", in.ResidenceID).Scan(&rkind, &rpath)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, redgrid.Invalid("residence_id", "exists", "residence_id names no node")
+		}
+		if err != nil {
+			return 0, err
+		}
+		if len(redgrid.PathIDs(rpath)) < 4 {
+			return 0, redgrid.Invalid("residence_id", "kind", "residence_id must be a grid, micro-grid or building")
+		}
+		var bkind, bpath string
+		err = t.queryRow("SELECT p.kind, n.path FROM party_orgs p JOIN nodes n ON n.id = p.node_id WHERE p.id = ?", in.BranchID).Scan(&bkind, &bpath)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && redgrid.PartyKind(bkind) != redgrid.PartyBranch {
+			return 0, redgrid.Invalid("branch_id", "kind", "branch_id must name a party branch (党支部)")
+		}
+		if err != nil {
+			return 0, err
+		}
+		if in.Sinking {
+			c, _ := communityOf(rpath)
+			bc, err := communityOf(bpath)
+			if err != nil || bc != c {
+				return 0, redgrid.Invalid("branch_id", "same_community", "a sinking member is placed in a branch of the community where they live")
+			}
+		}
+		var id int64
+		err = t.queryRow(`INSERT INTO members (name, phone, branch_id, joined_on, status, workplace, in_service, sinking, residence_id, path, user_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, phone, in.BranchID, in.JoinedOn, string(in.Status), in.Workplace,
+			in.InService, in.Sinking, in.ResidenceID, rpath, in.UserID, s.now().UTC()).Scan(&id)
+		if err != nil {
+			return 0, err
+		}
+		return id, t.audit("member.create", "member/"+strconv.FormatInt(id, 10), map[string]any{"branch": in.BranchID, "sinking": in.Sinking})
+	})
+	if err != nil {
+		return redgrid.Member{}, false, err
+	}
+	m, err := s.Member(ctx, id)
+	return m, replayed, err
+}
+
+// Member returns one member with the current registration. KindNotFound when there is none.
+func (s *Store) Member(ctx context.Context, id int64) (redgrid.Member, error) {
+	m, err := s.scanMember(s.queryRow(ctx, "SELECT "+memberCols+memberFrom+" WHERE m.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, redgrid.Errorf(redgrid.KindNotFound, "no member %d", id)
+	}
+	if err != nil {
+		return m, err
+	}
+	regs, err := s.registrations(ctx, "g.member_id = ? AND g.current", id)
+	if err != nil {
+		return m, err
+	}
+	if len(regs) > 0 {
+		m.Registration = &regs[0]
+	}
+	return m, nil
+}
+
+// Members lists the members living in the subtree at path.
+func (s *Store) Members(ctx context.Context, path string) ([]redgrid.Member, error) {
+	rows, err := s.query(ctx, "SELECT "+memberCols+memberFrom+" WHERE m.path >= ? AND m.path < ? ORDER BY m.id LIMIT 1000", path, rangeEnd(path))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []redgrid.Member{}
+	for rows.Next() {
+		m, err := s.scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+const registrationCols = `g.id, g.member_id, m.name, g.community_id, c.name, g.state, g.requested_at, COALESCE(g.confirmed_on, ''),
+	COALESCE(g.due_on, ''), COALESCE(g.certificate, ''), COALESCE(g.verify_token, '')`
+
+const registrationFrom = ` FROM member_registrations g JOIN members m ON m.id = g.member_id JOIN nodes c ON c.id = g.community_id`
+
+func (s *Store) registrations(ctx context.Context, where string, args ...any) ([]redgrid.Registration, error) {
+	rows, err := s.query(ctx, "SELECT "+registrationCols+registrationFrom+" WHERE "+where+" ORDER BY g.due_on, g.id LIMIT 1000", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	today := s.today()
+	out := []redgrid.Registration{}
+	for rows.Next() {
+		var r redgrid.Registration
+		var at timeCol
+		if err := rows.Scan(&r.ID, &r.MemberID, &r.MemberName, &r.CommunityID, &r.CommunityName, &r.State, &at, &r.ConfirmedOn, &r.DueOn,
+			&r.Certificate, &r.VerifyToken); err != nil {
+			return nil, err
+		}
+		r.RequestedAt = at.t
+		r.Overdue = r.State == redgrid.RegistrationConfirmed && r.DueOn != "" && r.DueOn < today
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RequestRegistration records an in-service member's request to register with the community
+// where they live (the community of their residence); it replaces an earlier one.
+func (s *Store) RequestRegistration(ctx context.Context, memberID int64) (redgrid.Registration, error) {
+	var id int64
+	err := s.write(ctx, func(t *tx) error {
+		var path string
+		var inService bool
+		err := t.queryRow("SELECT path, in_service FROM members WHERE id = ?", memberID).Scan(&path, &inService)
+		if errors.Is(err, sql.ErrNoRows) {
+			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
+		}
+		if err != nil {
+			return err
+		}
+		if !inService {
+			return redgrid.Errorf(redgrid.KindConflict, "dual registration is for in-service members (在职党员)")
+		}
+		community, err := communityOf(path)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec("UPDATE member_registrations SET current = FALSE WHERE member_id = ? AND current", memberID); err != nil {
+			return err
+		}
+		if err := t.queryRow("INSERT INTO member_registrations (member_id, community_id, state, requested_at) VALUES (?, ?, ?, ?) RETURNING id",
+			memberID, community, string(redgrid.RegistrationPending), s.now().UTC()).Scan(&id); err != nil {
+			return err
+		}
+		return t.audit("member.register", "member/"+strconv.FormatInt(memberID, 10), map[string]any{"community": community})
+	})
+	if err != nil {
+		return redgrid.Registration{}, err
+	}
+	regs, err := s.registrations(ctx, "g.id = ?", id)
+	if err != nil || len(regs) == 0 {
+		return redgrid.Registration{}, err
+	}
+	return regs[0], nil
+}
+
+// RegistrationCommunity is the path of the community a registration is with.
+func (s *Store) RegistrationCommunity(ctx context.Context, id int64) (string, error) {
+	var path string
+	err := s.queryRow(ctx, "SELECT c.path FROM member_registrations g JOIN nodes c ON c.id = g.community_id WHERE g.id = ? AND g.current", id).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", redgrid.Errorf(redgrid.KindNotFound, "no current registration %d", id)
+	}
+	return path, err
+}
+
+// ConfirmRegistration confirms a pending registration: it issues the report certificate (报到证,
+// BD + the community's code + the registration's id) with a random verification token, due again
+// in ReregisterMonths. A registration not pending is KindConflict.
+func (s *Store) ConfirmRegistration(ctx context.Context, id int64) (redgrid.Registration, error) {
+	token := randomHex(16)
+	now := s.now().In(cst)
+	today := now.Format(time.DateOnly)
+	due := now.AddDate(0, ReregisterMonths, 0).Format(time.DateOnly)
+	err := s.write(ctx, func(t *tx) error {
+		var state, code string
+		err := t.queryRow("SELECT g.state, c.code FROM member_registrations g JOIN nodes c ON c.id = g.community_id WHERE g.id = ? AND g.current"+s.dialect.forUpdateOf("g"), id).Scan(&state, &code)
+		if errors.Is(err, sql.ErrNoRows) {
+			return redgrid.Errorf(redgrid.KindNotFound, "no current registration %d", id)
+		}
+		if err != nil {
+			return err
+		}
+		if redgrid.RegistrationState(state) != redgrid.RegistrationPending {
+			return redgrid.Errorf(redgrid.KindConflict, "registration %d is %s, not pending", id, state)
+		}
+		if _, err := t.exec("UPDATE member_registrations SET state = ?, confirmed_on = ?, due_on = ?, certificate = ?, verify_token = ? WHERE id = ?",
+			string(redgrid.RegistrationConfirmed), today, due, fmt.Sprintf("BD%s%06d", code, id), token, id); err != nil {
+			return err
+		}
+		return t.audit("member.confirm", "registration/"+strconv.FormatInt(id, 10), map[string]any{"due_on": due})
+	})
+	if err != nil {
+		return redgrid.Registration{}, err
+	}
+	regs, err := s.registrations(ctx, "g.id = ?", id)
+	if err != nil || len(regs) == 0 {
+		return redgrid.Registration{}, err
+	}
+	return regs[0], nil
+}
+
+// VerifyCertificate is what the certificate's QR code shows. KindNotFound for an unknown token.
+func (s *Store) VerifyCertificate(ctx context.Context, token string) (redgrid.Certificate, error) {
+	regs, err := s.registrations(ctx, "g.verify_token = ?", token)
+	if err != nil {
+		return redgrid.Certificate{}, err
+	}
+	if len(regs) == 0 {
+		return redgrid.Certificate{}, redgrid.Errorf(redgrid.KindNotFound, "no such certificate")
+	}
+	r := regs[0]
+	var current bool
+	if err := s.queryRow(ctx, "SELECT current FROM member_registrations WHERE id = ?", r.ID).Scan(&current); err != nil {
+		return redgrid.Certificate{}, err
+	}
+	return redgrid.Certificate{Number: r.Certificate, MemberName: pii.MaskName(r.MemberName), Community: r.CommunityName,
+		ConfirmedOn: r.ConfirmedOn, DueOn: r.DueOn, Valid: current && !r.Overdue}, nil
+}
+
+// OverdueRegistrations lists the confirmed registrations with communities in the subtree at path
+// whose re-registration is past due.
+func (s *Store) OverdueRegistrations(ctx context.Context, path string) ([]redgrid.Registration, error) {
+	return s.registrations(ctx, "g.current AND g.state = 'confirmed' AND g.due_on < ? AND c.path >= ? AND c.path < ?", s.today(), path, rangeEnd(path))
+}
+
+// SetRoster sets the weekdays (1 Monday … 5 Friday … 7 Sunday) a sinking member serves in the
+// community where they live.
+func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int) error {
+	return s.write(ctx, func(t *tx) error {
+		var path string
+		var sinking bool
+		err := t.queryRow("SELECT path, sinking FROM members WHERE id = ?", memberID).Scan(&path, &sinking)
+		if errors.Is(err, sql.ErrNoRows) {
+			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
+		}
+		if err != nil {
+			return err
+		}
+		if !sinking {
+			return redgrid.Invalid("weekdays", "sinking", "the roster is of sinking members (下沉党员)")
+		}
+		community, err := communityOf(path)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec("DELETE FROM member_roster WHERE member_id = ?", memberID); err != nil {
+			return err
+		}
+		for _, d := range weekdays {
+			if _, err := t.exec("INSERT INTO member_roster (member_id, community_id, weekday) VALUES (?, ?, ?)", memberID, community, d); err != nil {
+				return err
+			}
+		}
+		return t.audit("member.roster", "member/"+strconv.FormatInt(memberID, 10), map[string]any{"weekdays": weekdays})
+	})
+}
+
+// RosterGaps lists, for the working days of the next week from today (the calendar's, make-up
+// working days included), the communities of the subtree at path with no sinking member on the
+// roster for that weekday.
+func (s *Store) RosterGaps(ctx context.Context, path string) ([]redgrid.RosterGap, error) {
+	communities, err := s.nodes(ctx, "SELECT "+nodeCols+" FROM nodes n WHERE n.path >= ? AND n.path < ? AND n.kind = 'community' ORDER BY n.path", path, rangeEnd(path))
+	if err != nil {
+		return nil, err
+	}
+	covered := map[[2]int64]bool{}
+	rows, err := s.query(ctx, "SELECT community_id, weekday FROM member_roster")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c, d int64
+		if err := rows.Scan(&c, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		covered[[2]int64{c, d}] = true
+	}
+	rows.Close()
+	out := []redgrid.RosterGap{}
+	day := s.now().In(cst)
+	for i := 0; i < 7; i++ {
+		d := day.AddDate(0, 0, i)
+		if !s.cal.IsWorkingDay(d) {
+			continue
+		}
+		wd := int(d.Weekday())
+		if wd == 0 {
+			wd = 7
+		}
+		for _, c := range communities {
+			if !covered[[2]int64{c.ID, int64(wd)}] {
+				out = append(out, redgrid.RosterGap{CommunityID: c.ID, CommunityName: c.Name, Date: d.Format(time.DateOnly), Weekday: wd})
+			}
+		}
+	}
+	return out, nil
+}
+
+// MemberPath is the path of a member's residence (for the caller's scope check).
+func (s *Store) MemberPath(ctx context.Context, id int64) (string, error) {
+	var path string
+	err := s.queryRow(ctx, "SELECT path FROM members WHERE id = ?", id).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", redgrid.Errorf(redgrid.KindNotFound, "no member %d", id)
+	}
+	return path, err
+}
