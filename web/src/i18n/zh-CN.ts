@@ -898,7 +898,7 @@ const zhCN = {
     unmaskReason: '查看原因',
     unmaskReasonHint: '例如：入户走访核对身份',
     unmaskReasonRequired: '请填写查看原因',
-    unmaskLogged: '本次查看已记录（查看人、时间、字段和原因），可在查看记录中查询。',
+    unmaskLogged: '本次查看已记录（查看人、时间、字段和原因）。',
     unmaskShow: '查看',
     close: '关闭',
     tags: {
