@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -1638,6 +1638,8 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         await p.getByTestId('menu-register-import').click()
         await p.waitForURL(/\/registers\/import/)
         await p.locator('[data-testid=register-households].is-active').waitFor()
+        const [template] = await Promise.all([p.waitForEvent('download'), p.getByTestId('register-template').click()])
+        assert.equal(template.suggestedFilename(), '住户导入模板.xlsx')
         await p.getByTestId('register-file').setInputFiles({ name: '住户.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: file })
         const report = p.locator('[data-testid=register-report][data-written=false]')
         await report.waitFor()
@@ -1659,6 +1661,10 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         assert.equal((await p.getByTestId('report-created').innerText()).trim(), '2')
         assert.equal((await p.getByTestId('report-updated').innerText()).trim(), '0')
         assert.deepEqual((await rooms()).sort(), ['E2E-301', 'E2E-501'])
+        // the export is the register's sheet (a zip) named after the register and the community
+        const [exported] = await Promise.all([p.waitForEvent('download'), p.getByTestId('register-export').click()])
+        assert.match(exported.suggestedFilename(), /^住户_.+_\d{14}\.xlsx$/)
+        assert.equal(readFileSync(await exported.path()).subarray(0, 2).toString(), 'PK')
         await shotOf(p, 'registers-import-written')
 
         // the list shows them; the building opens its 楼盘表 with each room on its floor and unit
