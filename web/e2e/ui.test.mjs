@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -235,18 +235,20 @@ async function apiPost(token, path, body, headers = {}) {
   return [r.status, JSON.parse((await r.text()) || 'null')]
 }
 
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+/** CRC-32 (PNG chunks, zip entries). */
+function crc(buf) {
+  let c = 0xffffffff
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
 /** A small real PNG (w×h, one colour) for the photo uploads. */
 function png(w = 32, h = 24, rgb = [215, 38, 30]) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (buf) => {
-    let c = 0xffffffff
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
-    return (c ^ 0xffffffff) >>> 0
-  }
   const chunk = (type, data) => {
     const len = Buffer.alloc(4)
     len.writeUInt32BE(data.length)
@@ -262,6 +264,85 @@ function png(w = 32, h = 24, rgb = [215, 38, 30]) {
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => rgb).flat())])
   const raw = Buffer.concat(Array.from({ length: h }, () => row))
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** A zip of stored (uncompressed) entries: enough for a small .xlsx. */
+function zipStored(files) {
+  const locals = []
+  const centrals = []
+  let offset = 0
+  for (const [name, text] of Object.entries(files)) {
+    const nameBuf = Buffer.from(name)
+    const data = Buffer.from(text)
+    const sum = crc(data)
+    const local = Buffer.alloc(30)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4) // version needed
+    local.writeUInt16LE(0x0800, 6) // UTF-8 names
+    local.writeUInt32LE(sum, 14)
+    local.writeUInt32LE(data.length, 18)
+    local.writeUInt32LE(data.length, 22)
+    local.writeUInt16LE(nameBuf.length, 26)
+    const central = Buffer.alloc(46)
+    central.writeUInt32LE(0x02014b50, 0)
+    central.writeUInt16LE(20, 4)
+    central.writeUInt16LE(20, 6)
+    central.writeUInt16LE(0x0800, 8)
+    central.writeUInt32LE(sum, 16)
+    central.writeUInt32LE(data.length, 20)
+    central.writeUInt32LE(data.length, 24)
+    central.writeUInt16LE(nameBuf.length, 28)
+    central.writeUInt32LE(offset, 42)
+    locals.push(local, nameBuf, data)
+    centrals.push(central, nameBuf)
+    offset += local.length + nameBuf.length + data.length
+  }
+  const dir = Buffer.concat(centrals)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(Object.keys(files).length, 8)
+  end.writeUInt16LE(Object.keys(files).length, 10)
+  end.writeUInt32LE(dir.length, 12)
+  end.writeUInt32LE(offset, 16)
+  return Buffer.concat([...locals, dir, end])
+}
+
+/**
+ * A one-sheet .xlsx the way a user's spreadsheet program would save it (no excelize in the test):
+ * the header row and the data rows, numbers as number cells and text as inline strings.
+ */
+function xlsx(sheetName, rows) {
+  const esc = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const col = (i) => (i < 26 ? String.fromCharCode(65 + i) : String.fromCharCode(64 + Math.floor(i / 26)) + String.fromCharCode(65 + (i % 26)))
+  const cells = (row, r) =>
+    row
+      .map((v, i) =>
+        v === '' || v == null
+          ? ''
+          : typeof v === 'number'
+            ? `<c r="${col(i)}${r}"><v>${v}</v></c>`
+            : `<c r="${col(i)}${r}" t="inlineStr"><is><t>${esc(v)}</t></is></c>`,
+      )
+      .join('')
+  const sheetData = rows.map((row, i) => `<row r="${i + 1}">${cells(row, i + 1)}</row>`).join('')
+  const head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+  const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+  return zipStored({
+    '[Content_Types].xml': `${head}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+    '_rels/.rels': `${head}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    'xl/workbook.xml': `${head}<workbook xmlns="${main}" xmlns:r="${rel}"><sheets><sheet name="${esc(sheetName)}" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    'xl/_rels/workbook.xml.rels': `${head}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+    'xl/worksheets/sheet1.xml': `${head}<worksheet xmlns="${main}"><sheetData>${sheetData}</sheetData></worksheet>`,
+  })
+}
+
+/** A valid mainland ID number (GB 11643) for a region, a birth date and a sequence. */
+function idNumber(region, birth, seq) {
+  const body = `${region}${birth}${seq}`
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...body].reduce((a, d, i) => a + Number(d) * weights[i], 0)
+  return body + '10X98765432'[sum % 11]
 }
 
 /** Waits until every thumbnail under a locator has loaded a real image. */
@@ -1516,6 +1597,142 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         await p.getByTestId('board-refresh').click()
         await p.locator('[data-testid=dispatch-board][data-state=ready][data-count="305"]').waitFor()
         assert.equal(await p.getByTestId('board-load-more').count(), 0)
+      } finally {
+        await p.context().close()
+      }
+    })
+  })
+
+  // ---- registers (issue 6): the households' sheet imported through the wizard (a bad row named,
+  // nothing written, then only the good rows), and a resident found by initials and unmasked.
+  // The .xlsx is written by xlsx() above (a stored zip of the sheet's XML), with the headers the
+  // server's GET /registers lists; the demo brings no households or residents.
+  describe('registers: import wizard, 楼盘表, resident search and unmasking', () => {
+    const fx = {}
+    before(async () => {
+      fx.c1 = await apiLogin('community1')
+      fx.community = communityGrant(fx.c1.me).node_id
+      for (const g of (await apiGet(fx.c1.token, `/nodes?parent=${fx.community}`)).items) {
+        const kids = (await apiGet(fx.c1.token, `/nodes?parent=${g.id}`)).items.filter((n) => n.kind === 'building')
+        if (kids.length) {
+          fx.building = kids[0]
+          break
+        }
+      }
+      assert.ok(fx.building, "a building in community1's community")
+    })
+
+    test('community1 imports households: the bad row is named, nothing written, then only the good rows', async () => {
+      const { token } = fx.c1
+      const reg = (await apiGet(token, '/registers')).items.find((r) => r.name === 'households')
+      const code = fx.building.code
+      const file = xlsx(reg.sheet, [
+        reg.headers,
+        [code, '', 1, 3, 'E2E-301', '自住', '', ''],
+        [code, '', 1, 0, 'E2E-302', '租住', '', ''], // 楼层 0: the bad row (row 3, column D)
+        [code, '', 2, 5, 'E2E-501', '租住', '', ''],
+      ])
+      const rooms = async () => (await apiGet(token, `/households?node=${fx.community}`)).items.map((h) => h.room).filter((r) => r.startsWith('E2E-'))
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-register-import').click()
+        await p.waitForURL(/\/registers\/import/)
+        await p.locator('[data-testid=register-households].is-active').waitFor()
+        const [template] = await Promise.all([p.waitForEvent('download'), p.getByTestId('register-template').click()])
+        assert.equal(template.suggestedFilename(), '住户导入模板.xlsx')
+        await p.getByTestId('register-file').setInputFiles({ name: '住户.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: file })
+        const report = p.locator('[data-testid=register-report][data-written=false]')
+        await report.waitFor()
+        assert.equal((await p.getByTestId('report-rows').innerText()).trim(), '3')
+        assert.equal((await p.getByTestId('report-good').innerText()).trim(), '2')
+        const problems = p.locator('[data-testid=report-problems] .el-table__body tr')
+        assert.equal(await problems.count(), 1, 'one problem')
+        assert.equal((await problems.first().getByTestId('problem-row').innerText()).trim(), '3')
+        assert.equal((await problems.first().getByTestId('problem-column').innerText()).trim(), 'D')
+        assert.match(await problems.first().innerText(), /楼层[\s\S]*楼层不能为 0/)
+        await p.getByTestId('report-nothing-written').waitFor()
+        assert.equal(await p.getByTestId('register-import-all').count(), 0, 'no 导入全部 with a bad row')
+        assert.deepEqual(await rooms(), [], 'the dry run wrote nothing')
+        await shotOf(p, 'registers-import-problems')
+
+        await p.getByTestId('register-import-good').click()
+        await p.locator('.el-message-box__btns .el-button--primary').click()
+        await p.locator('[data-testid=register-report][data-written=true]').waitFor()
+        assert.equal((await p.getByTestId('report-created').innerText()).trim(), '2')
+        assert.equal((await p.getByTestId('report-updated').innerText()).trim(), '0')
+        assert.deepEqual((await rooms()).sort(), ['E2E-301', 'E2E-501'])
+        // the export is the register's sheet (a zip) named after the register and the community
+        const [exported] = await Promise.all([p.waitForEvent('download'), p.getByTestId('register-export').click()])
+        assert.match(exported.suggestedFilename(), /^住户_.+_\d{14}\.xlsx$/)
+        assert.equal(readFileSync(await exported.path()).subarray(0, 2).toString(), 'PK')
+        await shotOf(p, 'registers-import-written')
+
+        // the list shows them; the building opens its 楼盘表 with each room on its floor and unit
+        await p.getByTestId('menu-registers').click()
+        await p.locator('[data-testid=household-table][data-state=ready]').waitFor()
+        await p.locator('[data-testid=household-room]', { hasText: 'E2E-501' }).waitFor()
+        const shown = await p.getByTestId('household-room').allInnerTexts()
+        assert.deepEqual(shown.filter((r) => r.startsWith('E2E-')).sort(), ['E2E-301', 'E2E-501'])
+        await p.locator('.el-table__body tr', { hasText: 'E2E-301' }).getByTestId('household-building').click()
+        await p.locator('[data-testid=building-chart][data-state=ready]').waitFor()
+        assert.equal((await p.getByTestId('chart-building').innerText()).trim(), fx.building.name)
+        const cell = (floor, unit) => p.locator(`[data-testid=chart-cell][data-floor="${floor}"][data-unit="${unit}"]`)
+        assert.equal((await cell(3, 1).innerText()).trim(), 'E2E-301')
+        assert.equal(await cell(5, 2).locator('[data-testid=chart-room][data-occupancy=rented]').innerText(), 'E2E-501')
+        const floors = await p.getByTestId('chart-floor').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-floor'))))
+        assert.ok(floors.indexOf(5) < floors.indexOf(3), `top floor first: ${floors}`)
+        await shotOf(p, 'registers-chart')
+      } finally {
+        await p.context().close()
+      }
+    })
+
+    test('a resident is found by pinyin initials with a masked ID; unmasking with a reason shows it in full', async () => {
+      const { token } = fx.c1
+      const [hs, h] = await apiPost(token, '/households', { building_id: fx.building.id, unit: 1, floor: 2, room: 'E2E-201', occupancy: 'owner' })
+      assert.equal(hs, 201, JSON.stringify(h))
+      const id = idNumber('420302', '19800101', '123')
+      const [rs, res] = await apiPost(token, '/residents', {
+        household_id: h.id,
+        name: '钱多多',
+        id_number: id,
+        phone: '13912345678',
+        relation: 'head',
+        tags: ['elderly_alone'],
+      })
+      assert.equal(rs, 201, JSON.stringify(res))
+      const reason = '入户走访核对身份（e2e）'
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-registers').click()
+        await p.locator('[data-testid=registers-tabs] .el-tabs__item', { hasText: '居民' }).click()
+        await p.getByTestId('resident-search').fill('qdd')
+        await p.getByTestId('resident-search').press('Enter')
+        const row = p.locator('[data-testid=resident-table] .el-table__body tr', { hasText: '钱多多' })
+        await row.waitFor()
+        await p.locator('[data-testid=resident-table][data-state=ready]').waitFor()
+        const masked = (await row.getByTestId('resident-id-number').innerText()).trim()
+        assert.notEqual(masked, id)
+        assert.match(masked, /^420302\*+\d{3}[\dX]$/, `masked ID: ${masked}`)
+        assert.ok(masked.endsWith(id.slice(-4)))
+        assert.match((await row.getByTestId('resident-phone').innerText()).trim(), /^139\*{4}5678$/)
+        assert.equal((await row.getByTestId('resident-tag').innerText()).trim(), '独居老人')
+
+        await row.getByTestId('resident-unmask').click()
+        const dialog = p.getByTestId('unmask-dialog')
+        await p.getByTestId('unmask-confirm').click() // no reason: refused in the form
+        await dialog.getByText('请填写查看原因').waitFor()
+        assert.equal(await p.getByTestId('unmask-result').count(), 0)
+        await p.getByTestId('unmask-reason').fill(reason)
+        await p.getByTestId('unmask-confirm').click()
+        await p.getByTestId('unmask-result').waitFor()
+        assert.equal((await p.getByTestId('unmasked-id-number').innerText()).trim(), id)
+        assert.equal((await p.getByTestId('unmasked-phone').innerText()).trim(), '13912345678')
+        assert.match(await p.getByTestId('unmask-logged').innerText(), /已记录/)
+        await shotOf(p, 'registers-unmask')
+        const admin = await apiLogin('admin') // the unmasking log is for those who read the audit
+        const log = await apiGet(admin.token, '/unmaskings')
+        assert.ok(JSON.stringify(log).includes(reason), 'the unmasking is logged with its reason')
       } finally {
         await p.context().close()
       }

@@ -14,7 +14,8 @@ import {
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
-function lookup(t: T, group: string, known: readonly string[], value: string | null | undefined): string {
+/** The label of a known value (`group.value`); an unknown value shows as it is. */
+export function lookup(t: T, group: string, known: readonly string[], value: string | null | undefined): string {
   if (!value) return ''
   return known.includes(value) ? t(`${group}.${value}`) : value
 }

@@ -1,4 +1,4 @@
-import { ApiClient, newIdempotencyKey } from './client'
+import { ApiClient, ApiError, buildUrl, newIdempotencyKey, parseProblem } from './client'
 import type {
   BoundaryCollection,
   Coverage,
@@ -239,3 +239,79 @@ export const photoThumbUrl = (id: string) => `/api/v1/photos/${encodeURIComponen
 export const publicPhotoUrl = (token: string, id: string) =>
   `/api/v1/public/cases/${encodeURIComponent(token)}/photos/${encodeURIComponent(id)}`
 export const publicPhotoThumbUrl = (token: string, id: string) => `${publicPhotoUrl(token, id)}/thumb`
+
+// --- registers (issue 6)
+import type { BuildingChart, Household, RegisterInfo, RegisterReport, Resident, ResidentUnmasked } from './types'
+
+export const listHouseholds = (node: Id, f: { q?: string; after?: Id } = {}) =>
+  api
+    .get<Items<Household>>('/households', { node: String(node), q: f.q, after: f.after as string | undefined })
+    .then((r) => r.items ?? [])
+export const listResidents = (node: Id, q?: string) =>
+  api.get<Items<Resident>>('/residents', { node: String(node), q }).then((r) => r.items ?? [])
+/** The ID number and phone in full; the server logs who, when, which fields and why first. */
+export const unmaskResident = (id: Id, reason: string) =>
+  api.post<ResidentUnmasked>(`/residents/${p(id)}/unmask`, { reason })
+export const getBuildingChart = (id: Id) => api.get<BuildingChart>(`/buildings/${p(id)}/chart`)
+export const listRegisters = () => api.get<Items<RegisterInfo>>('/registers').then((r) => r.items ?? [])
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+/**
+ * POST /registers/{register}/import: the .xlsx as the body. A dry run only checks; a file with bad
+ * rows (and no goodRowsOnly) is a 422 whose `report` member is the report.
+ */
+export function importRegister(
+  register: string,
+  node: Id,
+  file: Blob,
+  opts: { dryRun: boolean; goodRowsOnly?: boolean },
+): Promise<RegisterReport> {
+  return api.post<RegisterReport>(`/registers/${encodeURIComponent(register)}/import`, undefined, {
+    query: { node: String(node), dry_run: opts.dryRun ? 'true' : undefined, good_rows_only: opts.goodRowsOnly ? 'true' : undefined },
+    raw: { body: file, type: XLSX_TYPE },
+  })
+}
+
+/** The file name of a Content-Disposition header (filename*=UTF-8''… first, then filename="…"). */
+export function dispositionName(header: string | null, fallback: string): string {
+  if (!header) return fallback
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim())
+    } catch {
+      /* fall through */
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header)
+  return plain ? plain[1].trim() : fallback
+}
+
+/** GETs a file (the session cookie goes with it) and saves it; a refusal is an ApiError. */
+export async function downloadFile(path: string, query: Record<string, string> | undefined, fallback: string): Promise<string> {
+  let res: Response
+  try {
+    res = await globalThis.fetch(buildUrl('/api/v1', path, query), {
+      credentials: 'same-origin',
+      headers: { Accept: `${XLSX_TYPE}, application/problem+json` },
+    })
+  } catch (e) {
+    throw new ApiError({ status: 0, title: 'network', detail: e instanceof Error ? e.message : String(e) })
+  }
+  if (!res.ok) throw new ApiError(await parseProblem(res))
+  const name = dispositionName(res.headers.get('Content-Disposition'), fallback)
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return name
+}
+export const downloadRegisterTemplate = (register: string) =>
+  downloadFile(`/registers/${encodeURIComponent(register)}/template`, undefined, `${register}-template.xlsx`)
+export const downloadRegisterExport = (register: string, node: Id) =>
+  downloadFile(`/registers/${encodeURIComponent(register)}/export`, { node: String(node) }, `${register}.xlsx`)

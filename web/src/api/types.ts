@@ -595,3 +595,97 @@ export interface CaseFilter {
   after?: Id
   afterDue?: string | null
 }
+
+// --- registers (issue 6): households (住户), residents (居民), spreadsheets
+export const OCCUPANCIES = ['owner', 'rented', 'vacant', 'shop'] as const
+export type Occupancy = (typeof OCCUPANCIES)[number]
+export const RELATIONS = ['head', 'spouse', 'child', 'parent', 'other'] as const
+export const CARE_TAGS = ['elderly_alone', 'disabled', 'low_income', 'key_person', 'veteran', 'left_behind'] as const
+
+export interface Household {
+  id: Id
+  building_id: Id
+  building_name: string
+  building_code: string
+  grid_name: string
+  unit: number
+  floor: number
+  room: string
+  occupancy: Occupancy | string
+  lead_id: Id | null
+  lead_name?: string
+  note: string
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+export interface Resident {
+  id: Id
+  household_id: Id
+  address: string
+  name: string
+  initials: string
+  gender: string
+  birth_date: string
+  id_number: string
+  phone: string
+  masked: boolean
+  relation: string
+  tags: string[] | null
+  note: string
+  version: number
+}
+
+export interface ResidentUnmasked {
+  resident_id: Id
+  id_number: string
+  phone: string
+  unmasking: { id?: Id; at?: string; reason?: string; fields?: string[] }
+}
+
+export interface ChartCell {
+  floor: number
+  unit: number
+  households: Household[] | null
+}
+
+export interface BuildingChart {
+  building: Node
+  units: number
+  floors: number
+  lowest: number
+  cells: ChartCell[] | null
+}
+
+export interface RegisterInfo {
+  name: string
+  label: string
+  sheet: string
+  headers: string[]
+}
+
+/** One bad cell (or row, or the file) of an imported sheet. */
+export interface SheetProblem {
+  sheet?: string
+  row?: number
+  column?: string
+  header?: string
+  field?: string
+  rule: string
+  message: string
+}
+
+/** The answer of POST /registers/{register}/import (also the `report` of its 422). */
+export interface RegisterReport {
+  register: string
+  sheet: string
+  rows: number
+  good_rows: number
+  problems: SheetProblem[] | null
+  more_problems?: boolean
+  written: boolean
+  created: number
+  updated: number
+  unchanged: number
+}
