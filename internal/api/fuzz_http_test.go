@@ -58,6 +58,35 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/public/photos", "", "--fuzz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--fuzz"},
 		{"GET /api/v1/photos/0123456789abcdef0123456789abcdef/thumb", "", ""},
 		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa/photos/0123456789abcdef0123456789abcdef", "", ""},
+		{"POST /api/v1/households", "", `{"building_id":10,"unit":1,"floor":-5,"room":"\u0000","occupancy":"owner","lead_id":1}`},
+		{"PATCH /api/v1/households/1", "", `{"unit":100,"clear_lead":true,"lead_id":1}`},
+		{"GET /api/v1/households", "node=1&q=%25_&after=-1&limit=0", ""},
+		{"GET /api/v1/buildings/10/chart", "", ""},
+		{"PUT /api/v1/buildings/10/layout", "", `{"units":99,"floors":200}`},
+		{"POST /api/v1/residents", "", `{"household_id":1,"name":"张三","id_number":"11010519491231002X","phone":"+86 138 0013 8000","tags":["key_person","key_person"]}`},
+		{"GET /api/v1/residents", "node=1&q=110105194912310021", ""},
+		{"GET /api/v1/residents", "node=1&q=zs%00", ""},
+		{"PATCH /api/v1/residents/1", "", `{"household_id":-1,"tags":["vip"]}`},
+		{"POST /api/v1/residents/1/unmask", "", `{"reason":"` + strings.Repeat("长", 201) + `"}`},
+		{"POST /api/v1/registers/households/import", "node=1&good_rows_only=yes", "PK\x03\x04\x14\x00\x00\x00\x08\x00"},
+		{"POST /api/v1/registers/residents/import", "node=1&dry_run=true", "PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"},
+		{"GET /api/v1/registers/pets/template", "", ""},
+		{"GET /api/v1/registers/households/export", "node=999999", ""},
+		{"POST /api/v1/grid-staff", "", `{"grid_id":4,"post":"leader","name":"王芳","branch_secretary":true}`},
+		{"GET /api/v1/grid-staff/gaps", "node=1", ""},
+		{"DELETE /api/v1/grid-staff/1", "", ""},
+		{"POST /api/v1/volunteers", "", `{"node_id":3,"name":"刘红","id_number":"11010519491231002X","colours":["elderly","elderly"],"team_id":1}`},
+		{"POST /api/v1/volunteers/1/records", "", `{"kind":"service","on":"2026-02-30","hours":1e308,"content":"x"}`},
+		{"POST /api/v1/cobuild/agreements", "", `{"org_id":1,"community_id":3,"signed_on":"2026-01-01","ends_on":"2025-01-01","content":"x"}`},
+		{"PUT /api/v1/communities/3/links", "", `{"leader":"x","unit_id":1,"grid_cadres":{"abc":"y","-1":"z"}}`},
+		{"GET /api/v1/red-property", "node=1", ""},
+		{"POST /api/v1/orgs/1/members", "", `{"name":"x","role":"director","community_post":"\u0000"}`},
+		{"POST /api/v1/members", "", `{"name":"陈","branch_id":1,"status":"full","residence_id":10,"sinking":true,"in_service":true,"joined_on":"2010-01-01"}`},
+		{"POST /api/v1/members/1/registration", "", ""},
+		{"POST /api/v1/registrations/1/confirm", "", ""},
+		{"PUT /api/v1/members/1/roster", "", `{"weekdays":[0,1,1]}`},
+		{"GET /api/v1/roster/gaps", "node=1", ""},
+		{"GET /api/v1/public/certificates/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
 	}
@@ -95,6 +124,8 @@ func fuzzContentType(body string) string {
 		return "image/png"
 	case strings.HasPrefix(body, "RIFF"):
 		return "image/webp"
+	case strings.HasPrefix(body, "PK"):
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	return "application/json"
 }
