@@ -54,7 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 30s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzIndexAgrees -fuzztime 30s ./geo/
 	$(GO) test -run '^$$' -fuzz FuzzProcess -fuzztime 30s ./internal/photo/
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./internal/sheet/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s -fuzzminimizetime 5s ./internal/sheet/
 	$(GO) test -run '^$$' -fuzz FuzzParseID -fuzztime 30s ./internal/pii/
 	$(GO) test -run '^$$' -fuzz FuzzParsePhone -fuzztime 30s ./internal/pii/
 	$(GO) test -run '^$$' -fuzz FuzzMaskName -fuzztime 30s ./internal/pii/

@@ -12,6 +12,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
@@ -199,13 +200,21 @@ func (s *Schema) Read(r io.ReaderAt, size int64) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	merged, err := f.GetMergeCells(sheet, true)
+	// excelize has checked the archive's sizes; one streaming pass over the sheet's XML finds
+	// what must refuse it before any row is read.
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fileErr("format", "不是有效的 .xlsx 文件")
+	}
+	facts, err := scanSheet(zr, sheet)
 	if err != nil {
 		return nil, fileErr("format", "无法读取工作表“%s”", sheet)
 	}
-	if len(merged) > 0 {
-		return nil, fileErr("merged_cells", "工作表“%s”有合并单元格（%s:%s），请取消合并并在每一行填写", sheet,
-			merged[0].GetStartAxis(), merged[0].GetEndAxis())
+	if facts.merged != "" {
+		return nil, fileErr("merged_cells", "工作表“%s”有合并单元格（%s），请取消合并并在每一行填写", sheet, facts.merged)
+	}
+	if facts.maxRow > MaxRows {
+		return nil, fileErr("max_rows", "工作表“%s”超过 %d 行（空行也计算在内），请删除多余的行或分批导入", sheet, MaxRows)
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -238,7 +247,7 @@ func (s *Schema) Read(r io.ReaderAt, size int64) (*Result, error) {
 			continue
 		}
 		res.Total++
-		if row, ok := s.readRow(f, res, sheet, line, cells, cols); ok {
+		if row, ok := s.readRow(facts.formulas, res, sheet, line, cells, cols); ok {
 			res.Rows = append(res.Rows, row)
 		}
 		if res.More {
@@ -337,7 +346,7 @@ func equalTrimmed(cells []string, cols []int, want []string) bool {
 }
 
 // readRow checks one data row; bad cells are added to res.
-func (s *Schema) readRow(f *excelize.File, res *Result, sheet string, line int, cells []string, cols []int) (Row, bool) {
+func (s *Schema) readRow(formulas map[string]bool, res *Result, sheet string, line int, cells []string, cols []int) (Row, bool) {
 	row := Row{Line: line, Values: make([]string, len(s.Columns))}
 	ok := true
 	bad := func(i int, rule, msg string) {
@@ -350,12 +359,9 @@ func (s *Schema) readRow(f *excelize.File, res *Result, sheet string, line int, 
 		if j := cols[i]; j < len(cells) {
 			raw = cells[j]
 		}
-		if raw != "" {
-			axis, _ := excelize.CoordinatesToCellName(cols[i]+1, line)
-			if formula, err := f.GetCellFormula(sheet, axis); err == nil && formula != "" {
-				bad(i, "formula", "单元格含公式，请粘贴为数值后再导入")
-				continue
-			}
+		if axis, _ := excelize.CoordinatesToCellName(cols[i]+1, line); formulas[axis] {
+			bad(i, "formula", "单元格含公式，请粘贴为数值后再导入")
+			continue
 		}
 		v, rule, msg := c.parse(raw)
 		if rule != "" {
