@@ -30,6 +30,7 @@ type Summary struct {
 	PartyOrgs int
 	Orgs      int
 	Cases     int
+	Residents int
 	Logins    []Login
 }
 
@@ -69,12 +70,13 @@ func Generate(ctx context.Context, s *sqlstore.Store, seed uint64, argon auth.Pa
 }
 
 type gen struct {
-	ctx   context.Context
-	s     *sqlstore.Store
-	rnd   *rand.Rand
-	sum   *Summary
-	err   error
-	users map[string]int64 // demo accounts by username
+	ctx    context.Context
+	s      *sqlstore.Store
+	rnd    *rand.Rand
+	sum    *Summary
+	err    error
+	users  map[string]int64 // demo accounts by username
+	people int              // residents made so far (their ID numbers' sequence)
 }
 
 func (g *gen) node(kind redgrid.NodeKind, name string, parent *redgrid.Node, code string) redgrid.Node {
@@ -257,7 +259,10 @@ func (g *gen) run(argon auth.Params) error {
 		g.users[a.name] = u.ID
 		g.sum.Logins = append(g.sum.Logins, Login{a.name, a.role, where})
 	}
-	return g.cases(communityNodes[0], gridNodes, depts)
+	if err := g.cases(communityNodes[0], gridNodes, depts); err != nil {
+		return err
+	}
+	return g.registers(gridNodes[0])
 }
 
 var surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"}

@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"github.com/redgrid/redgrid/internal/hanzi"
 	"log/slog"
 	"strings"
 	"testing"
@@ -102,6 +103,22 @@ func TestDemoDistrict(t *testing.T) {
 		counts, err := s.CaseCounts(ctx, comm.ID, today[:8]+"01", today)
 		if err != nil || counts["received"] != 60 || counts["closed"] != int64(byState["closed"]) {
 			t.Errorf("figures of %s: %v (%v)", comm.Name, counts, err)
+		}
+		// The first grid's registers: 3 buildings of 2 units × 6 floors × 2 rooms, their people
+		// sealed, findable by pinyin initials within the community.
+		var households, residents, plain int
+		s.DB().QueryRow("SELECT COUNT(*) FROM households").Scan(&households)
+		s.DB().QueryRow("SELECT COUNT(*) FROM residents").Scan(&residents)
+		s.DB().QueryRow("SELECT COUNT(*) FROM residents WHERE id_number NOT LIKE 'pii1:%' OR phone NOT LIKE 'pii1:%'").Scan(&plain)
+		if households != 72 || residents == 0 || residents != sum.Residents || plain != 0 {
+			t.Errorf("demo registers: %d households, %d residents (summary %d), %d in the clear", households, residents, sum.Residents, plain)
+		}
+		var name string
+		s.DB().QueryRow("SELECT name FROM residents ORDER BY id LIMIT 1").Scan(&name)
+		_, initials := hanzi.Keys(name)
+		found, err := s.Residents(ctx, sqlstore.ResidentQuery{Path: comm.Path, Q: strings.Fields(initials)[0], Limit: 200})
+		if err != nil || len(found) == 0 {
+			t.Errorf("search %q (%s): %d found, %v", strings.Fields(initials)[0], name, len(found), err)
 		}
 		if _, err := demo.Generate(ctx, s, 1, auth.TestParams); err == nil {
 			t.Error("a second demo fill of a filled database must be refused")
