@@ -53,6 +53,8 @@ func caseFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.jobsEvery, "jobs-every", je, "how often deadline reminders, overdue flags and webhooks are processed")
 	pr, _ := time.ParseDuration(env("REDGRID_PHOTO_RETENTION", "24h"))
 	fs.DurationVar(&c.photoRetention, "photo-retention", pr, "photos never put on a case are removed after this long")
+	rm, _ := strconv.Atoi(env("REDGRID_REREGISTER_MONTHS", "6"))
+	fs.IntVar(&c.reregisterMonths, "reregister-months", rm, "months after which a party member's dual registration (双报到) falls due again")
 	fs.BoolVar(&c.noEscalate, "no-escalate", env("REDGRID_NO_ESCALATE", "") == "true", "keep overdue cases at their level instead of climbing the escalation ladder")
 }
 
@@ -82,6 +84,9 @@ func (c *config) calendar() (*worktime.Calendar, error) {
 	}
 	if c.jobsEvery <= 0 {
 		return nil, errors.New("--jobs-every must be positive")
+	}
+	if c.reregisterMonths < 1 || c.reregisterMonths > 24 {
+		return nil, errors.New("--reregister-months must be between 1 and 24")
 	}
 	if c.photoRetention < time.Hour {
 		return nil, errors.New("--photo-retention must be at least 1h: a resident may take that long to finish a report")

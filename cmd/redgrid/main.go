@@ -105,7 +105,9 @@ type config struct {
 	jobsEvery time.Duration
 	// photoRetention: how long a photo may wait to be put on a case.
 	photoRetention time.Duration
-	noEscalate     bool
+	// reregisterMonths: how often a dual registration falls due again.
+	reregisterMonths int
+	noEscalate       bool
 }
 
 func env(name, def string) string {
@@ -198,7 +200,8 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, e
 		return nil, err
 	}
 	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme, Calendar: cal,
-		Cases: sqlstore.CaseOptions{RemindAt: c.remindAt, PublicURL: c.publicURL, Webhooks: len(c.hooks) > 0, NoEscalateOnOverdue: c.noEscalate}})
+		Cases:            sqlstore.CaseOptions{RemindAt: c.remindAt, PublicURL: c.publicURL, Webhooks: len(c.hooks) > 0, NoEscalateOnOverdue: c.noEscalate},
+		ReregisterMonths: c.reregisterMonths})
 	if err != nil {
 		return nil, err
 	}

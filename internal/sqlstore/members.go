@@ -19,8 +19,9 @@ func init() {
 	sealedTables = append(sealedTables, sealedTable{"members", []string{"phone"}})
 }
 
-// ReregisterMonths is how often a dual registration falls due again (every half year).
-const ReregisterMonths = 6
+// DefaultReregisterMonths is how often a dual registration falls due again unless configured
+// (Options.ReregisterMonths): every half year.
+const DefaultReregisterMonths = 6
 
 const memberCols = `m.id, m.name, m.phone, m.branch_id, b.name, m.joined_on, m.status, m.workplace, m.in_service, m.sinking,
 	m.residence_id, r.name, m.user_id, m.version, m.path, m.created_at`
@@ -221,12 +222,12 @@ func (s *Store) RegistrationCommunity(ctx context.Context, id int64) (string, er
 
 // ConfirmRegistration confirms a pending registration: it issues the report certificate (报到证,
 // BD + the community's code + the registration's id) with a random verification token, due again
-// in ReregisterMonths. A registration not pending is KindConflict.
+// in the configured number of months (Options.ReregisterMonths). A registration not pending is KindConflict.
 func (s *Store) ConfirmRegistration(ctx context.Context, id int64) (redgrid.Registration, error) {
 	token := randomHex(16)
 	now := s.now().In(cst)
 	today := now.Format(time.DateOnly)
-	due := now.AddDate(0, ReregisterMonths, 0).Format(time.DateOnly)
+	due := now.AddDate(0, s.reregister, 0).Format(time.DateOnly)
 	err := s.write(ctx, func(t *tx) error {
 		var state, code string
 		err := t.queryRow("SELECT g.state, c.code FROM member_registrations g JOIN nodes c ON c.id = g.community_id WHERE g.id = ? AND g.current"+s.dialect.forUpdateOf("g"), id).Scan(&state, &code)

@@ -43,6 +43,9 @@ type Options struct {
 	Calendar *worktime.Calendar
 	// Cases configures the case loop.
 	Cases CaseOptions
+	// ReregisterMonths is how often a party member's dual registration falls due again
+	// (default 6: every half year).
+	ReregisterMonths int
 }
 
 // Store is the database. It holds no state that is not in the database, so several processes may
@@ -56,6 +59,8 @@ type Store struct {
 	scheme  redgrid.CodeScheme
 	cal     *worktime.Calendar
 	cases   CaseOptions
+	// reregister: months after which a dual registration falls due again (members.go)
+	reregister int
 
 	batchOnce        sync.Once
 	batch            *batcher
@@ -84,7 +89,10 @@ func (s *Store) BatchRetries() int64 { return s.batchRetries.Load() }
 // Open connects to dsn: a postgres:// or postgresql:// URL selects PostgreSQL; anything else is a
 // path to an SQLite file (created with its directory when missing). It does not migrate.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
-	s := &Store{log: opt.Logger, now: opt.Now, scheme: opt.Scheme, cal: opt.Calendar, cases: opt.Cases.withDefaults()}
+	s := &Store{log: opt.Logger, now: opt.Now, scheme: opt.Scheme, cal: opt.Calendar, cases: opt.Cases.withDefaults(), reregister: opt.ReregisterMonths}
+	if s.reregister <= 0 {
+		s.reregister = DefaultReregisterMonths
+	}
 	if s.cal == nil {
 		s.cal = worktime.Default()
 	}
