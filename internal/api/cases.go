@@ -186,21 +186,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p *redgrid.P
 		return err
 	}
 	out := intakeOut{Case: c, Duplicates: []duplicate{}}
-	switch {
-	case replayed:
-	case near != nil: // read with the write (SQLite)
+	if !replayed && near != nil { // read with the write: the open cases received before this one
 		out.Duplicates = s.nearOnly(c, near)
-	default: // read after the commit (PostgreSQL): the cases received before this one, as on SQLite
-		if out.Duplicates, err = s.duplicates(ctx, c); err != nil {
-			return err
-		}
-		earlier := out.Duplicates[:0]
-		for _, d := range out.Duplicates {
-			if d.ID < c.ID {
-				earlier = append(earlier, d)
-			}
-		}
-		out.Duplicates = earlier
 	}
 	return created(w, "/api/v1/cases/"+strconv.FormatInt(c.ID, 10), replayed, out)
 }

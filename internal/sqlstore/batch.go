@@ -39,15 +39,15 @@ type batcher struct {
 
 func (s *Store) batcher() *batcher {
 	s.batchOnce.Do(func() {
-		workers := 1 // SQLite has one writer
-		if s.dialect == postgres {
-			workers = 4 // PostgreSQL commits in parallel and groups WAL flushes itself
-		}
+		// One writer on both engines. SQLite has only one. On PostgreSQL, parallel writers
+		// would commit in parallel, but each of their inserts takes a key-share lock on the same
+		// few rows its foreign keys name (the grid, the category): held by several transactions
+		// at once, such a lock becomes a multixact, and four writers used a third more of
+		// PostgreSQL's CPU per case than one, for lower throughput. One writer also makes each
+		// new case's duplicate search see every case received before it.
 		b := &batcher{s: s, ch: make(chan *batchReq, 4*maxBatch), stop: make(chan struct{})}
-		for range workers {
-			b.wg.Add(1)
-			go b.loop()
-		}
+		b.wg.Add(1)
+		go b.loop()
 		s.batch = b
 	})
 	return s.batch

@@ -47,9 +47,9 @@ type bulkRow struct {
 	values func(id int64) [len(bulkTables)][]any
 	// rollup moves the case's counters.
 	rollup func(*rollupAcc)
-	// after, when set, runs in the transaction once every row of the batch is written, with
-	// the case's id (the duplicate lookup of CaseIntake.Near).
-	after func(*tx, int64) error
+	// near, when set, is the duplicate search of CaseIntake.Near, run once every row of the
+	// batch is written: on SQLite for each case, on PostgreSQL for the batch in one statement.
+	near *nearSearch
 }
 
 // chunk is how many of n rows the next multi-row statement writes: the largest power of two up
@@ -83,14 +83,26 @@ func (t *tx) writeBulk(rows []*bulkRow, acc *rollupAcc) error {
 			return err
 		}
 	}
+	var searches []*nearSearch
+	var searchIDs []int64
 	for i, r := range rows {
 		*r.id = ids[i]
 		r.rollup(acc)
-		if r.after != nil {
-			if err := r.after(t, ids[i]); err != nil {
-				return err
-			}
+		if r.near == nil {
+			continue
 		}
+		if t.s.dialect == postgres {
+			searches, searchIDs = append(searches, r.near), append(searchIDs, ids[i])
+			continue
+		}
+		found, err := r.near.run(t.query, "<", ids[i])
+		if err != nil {
+			return err
+		}
+		*r.near.out = found
+	}
+	if len(searches) > 0 {
+		return t.nearAll(searches, searchIDs)
 	}
 	return nil
 }

@@ -244,11 +244,13 @@ type CaseIntake struct {
 	// the report, say); it cannot replace channel and category.
 	EventDetail map[string]any
 	// Near, with Metres > 0, asks CreateCase for the duplicate candidates of the new case (see
-	// OpenCasesNear) in NearFound. On SQLite they are read in the intake's own transaction,
+	// OpenCasesNear) in NearFound. They are read in the intake's own transaction and include the
+	// cases of the same group commit received before this one: on SQLite one query per case,
 	// where the writer's page cache is warm (a reader's is emptied by every commit, and this
-	// lookup on a reader cost as much CPU as the rest of the write), and include the cases of
-	// the same group commit received before this one. NearFound stays nil when they were not
-	// read (PostgreSQL, a replayed request): the caller asks OpenCasesNear then.
+	// lookup on a reader cost as much CPU as the rest of the write); on PostgreSQL one query for
+	// the whole group commit (a round trip per case cost more than the lookup itself).
+	// NearFound stays nil when they were not read (a replayed request): the caller asks
+	// OpenCasesNear then.
 	Near      NearQuery
 	NearFound *[]redgrid.Case
 }
@@ -324,10 +326,12 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 	eventDetail["channel"], eventDetail["category"] = in.Channel, ci.Category.Code
 	auditDetail := map[string]any{"channel": in.Channel, "category": ci.Category.Code, "grid": ci.GridCode}
 	findNear := func(*tx, int64) error { return nil }
-	if s.dialect == sqlite && ci.Near.Metres > 0 && ci.NearFound != nil {
+	var near *nearSearch
+	if ci.Near.Metres > 0 && ci.NearFound != nil {
+		near = &nearSearch{gridID: ci.GridID, cat: ci.Category, lng: ci.Lng, lat: ci.Lat, metres: ci.Near.Metres, since: ci.Near.Since, out: ci.NearFound}
 		findNear = func(t *tx, id int64) error {
-			near, err := s.casesNear(t.query, ci.GridID, ci.Category, ci.Lng, ci.Lat, ci.Near.Metres, ci.Near.Since, "id < ?", id)
-			*ci.NearFound = near
+			found, err := near.run(t.query, "<", id)
+			*ci.NearFound = found
 			return err
 		}
 	}
@@ -385,7 +389,7 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			return redgrid.Case{}, false, err
 		}
 		actorID, actorName := actorCols(actor)
-		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) { acc.add(ci.GridPath, day, rcReceived, 1) }, after: findNear,
+		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) { acc.add(ci.GridPath, day, rcReceived, 1) }, near: near,
 			values: func(id int64) (v [len(bulkTables)][]any) {
 				v[0] = []any{id, redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel,
 					ci.ReporterID, in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now}
@@ -916,41 +920,142 @@ func (s *Store) OpenCasesNear(ctx context.Context, gridID int64, category string
 	if err != nil || !ok {
 		return nil, err
 	}
-	return s.casesNear(func(q string, args ...any) (*sql.Rows, error) { return s.query(ctx, q, args...) },
-		gridID, cat, lng, lat, metres, since, "id <> ?", except)
+	n := nearSearch{gridID: gridID, cat: cat, lng: lng, lat: lat, metres: metres, since: since}
+	return n.run(func(q string, args ...any) (*sql.Rows, error) { return s.query(ctx, q, args...) }, "<>", except)
 }
 
-// casesNear reads the candidates with query (a reader's or a transaction's); not is the
-// condition on id that leaves the case itself out ("id <> ?" or "id < ?"), with notID.
-func (s *Store) casesNear(query func(string, ...any) (*sql.Rows, error), gridID int64, cat redgrid.Category, lng, lat, metres float64,
-	since time.Time, not string, notID int64) ([]redgrid.Case, error) {
-	// The box around the circle reads the index; the circle itself is tested on the local flat
-	// approximation (1.01 × the radius, so that it never drops a point the exact distance the
-	// caller measures would keep); only then are the most recent taken.
-	dLat := metres / 111_000 * 1.01
-	cos := max(math.Cos(lat*math.Pi/180), 0.01)
+// nearSearch is one duplicate search: the open cases of a category in a grid within a radius of
+// a point, received since a time, with an id below (or other than) a case's.
+type nearSearch struct {
+	gridID   int64
+	cat      redgrid.Category
+	lng, lat float64
+	metres   float64
+	since    time.Time
+	// out receives the candidates of the bulk lookup (nearAll).
+	out *[]redgrid.Case
+}
+
+// sql is the search's SELECT with each parameter written by v (a placeholder, or a column of the
+// batch's unnest in nearAll); not is the condition on id that leaves the case itself out
+// ("id <> " or "id < " followed by v("id")). The box around the circle reads the index
+// (cases_open_near); the circle itself is tested on the local flat approximation (1.01 × the
+// radius, so that it never drops a point the exact distance the caller measures would keep);
+// only then are the most recent taken.
+func (n nearSearch) sql(v func(name string) string, not string) string {
+	return `SELECT id, state, lng, lat, description, created_at FROM cases
+		WHERE node_id = ` + v("node") + ` AND category_id = ` + v("cat") + ` AND lat BETWEEN ` + v("lat0") + ` AND ` + v("lat1") +
+		` AND lng BETWEEN ` + v("lng0") + ` AND ` + v("lng1") + `
+		AND (lat - ` + v("lat") + `) * (lat - ` + v("lat") + `) + (lng - ` + v("lng") + `) * (lng - ` + v("lng") + `) * ` + v("cos2") + ` <= ` + v("r2") + `
+		AND state NOT IN ('closed', 'voided') AND created_at >= ` + v("since") + ` AND id ` + not + ` ` + v("id") + `
+		ORDER BY created_at DESC, id DESC LIMIT ` + strconv.Itoa(maxDuplicates)
+}
+
+// args are the values of the search's parameters, by name, for the case id.
+func (n nearSearch) args(id int64) map[string]any {
+	dLat := n.metres / 111_000 * 1.01
+	cos := max(math.Cos(n.lat*math.Pi/180), 0.01)
 	dLng := dLat / cos
-	rows, err := query(`SELECT id, state, lng, lat, description, created_at FROM cases
-		WHERE node_id = ? AND category_id = ? AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?
-		AND (lat - ?) * (lat - ?) + (lng - ?) * (lng - ?) * ? <= ?
-		AND state NOT IN ('closed', 'voided') AND created_at >= ? AND `+not+`
-		ORDER BY created_at DESC, id DESC LIMIT ?`, gridID, cat.ID, lat-dLat, lat+dLat, lng-dLng, lng+dLng,
-		lat, lat, lng, lng, cos*cos, dLat*dLat, since.UTC(), notID, maxDuplicates)
+	return map[string]any{"node": n.gridID, "cat": n.cat.ID, "lat0": n.lat - dLat, "lat1": n.lat + dLat, "lng0": n.lng - dLng,
+		"lng1": n.lng + dLng, "lat": n.lat, "lng": n.lng, "cos2": cos * cos, "r2": dLat * dLat, "since": n.since.UTC(), "id": id}
+}
+
+// nearCols are the parameters of a search in the order of nearAll's unnest, with their types.
+var nearCols = [...][2]string{{"node", "bigint"}, {"cat", "bigint"}, {"lat0", "float8"}, {"lat1", "float8"}, {"lng0", "float8"},
+	{"lng1", "float8"}, {"lat", "float8"}, {"lng", "float8"}, {"cos2", "float8"}, {"r2", "float8"}, {"since", "timestamptz"}, {"id", "bigint"}}
+
+// run reads the candidates with query (a reader's or a transaction's); not is "<>" or "<".
+func (n nearSearch) run(query func(string, ...any) (*sql.Rows, error), not string, id int64) ([]redgrid.Case, error) {
+	vals := n.args(id)
+	var args []any
+	q := n.sql(func(name string) string { args = append(args, vals[name]); return "?" }, not)
+	rows, err := query(q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []redgrid.Case{}
 	for rows.Next() {
-		c := redgrid.Case{GridID: gridID, Category: cat.Code, CategoryName: cat.Name}
-		var created timeCol
-		if err := rows.Scan(&c.ID, &c.State, &c.Lng, &c.Lat, &c.Description, &created); err != nil {
+		c, err := n.scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		c.CreatedAt, c.Number = created.t, redgrid.CaseNumber(created.t, c.ID)
-		out = append(out, c)
+		out = append(out, n.of(c))
 	}
 	return out, rows.Err()
+}
+
+// scan reads one candidate of the search: the columns of dest first in r's row, then the case's.
+func (n nearSearch) scan(r scanner, dest ...any) (redgrid.Case, error) {
+	var c redgrid.Case
+	var created timeCol
+	if err := r.Scan(append(dest, &c.ID, &c.State, &c.Lng, &c.Lat, &c.Description, &created)...); err != nil {
+		return c, err
+	}
+	c.CreatedAt, c.Number = created.t, redgrid.CaseNumber(created.t, c.ID)
+	return c, nil
+}
+
+// of is c, read by a search, named with the search's grid and category.
+func (n nearSearch) of(c redgrid.Case) redgrid.Case {
+	c.GridID, c.Category, c.CategoryName = n.gridID, n.cat.Code, n.cat.Name
+	return c
+}
+
+// nearAll runs the searches of a batch of new cases (PostgreSQL) in one statement: a lateral
+// join of each case's parameters, from one array per parameter, with its own search, each case
+// seeing the cases received before it (ids below its own, this batch's included).
+func (t *tx) nearAll(searches []*nearSearch, ids []int64) error {
+	cols := make([][]any, len(nearCols))
+	for i, n := range searches {
+		vals := n.args(ids[i])
+		for c, col := range nearCols {
+			cols[c] = append(cols[c], vals[col[0]])
+		}
+		*n.out = []redgrid.Case{}
+	}
+	args := make([]any, len(cols)+1)
+	sel := make([]string, len(nearCols))
+	idx := make([]int64, len(searches))
+	for i := range idx {
+		idx[i] = int64(i)
+	}
+	args[0] = idx
+	for c, col := range nearCols {
+		switch col[1] {
+		case "bigint":
+			args[c+1] = typed[int64](cols[c])
+		case "float8":
+			args[c+1] = typed[float64](cols[c])
+		default:
+			args[c+1] = typed[time.Time](cols[c])
+		}
+		sel[c] = "?::" + col[1] + "[]"
+	}
+	names := make([]string, len(nearCols))
+	for c, col := range nearCols {
+		names[c] = col[0]
+	}
+	q := "SELECT q.i, c.id, c.state, c.lng, c.lat, c.description, c.created_at FROM unnest(?::bigint[], " + strings.Join(sel, ", ") + ") AS q(i, " + strings.Join(names, ", ") +
+		") CROSS JOIN LATERAL (" + searches[0].sql(func(name string) string { return "q." + name }, "<") + ") AS c ORDER BY q.i, c.created_at DESC, c.id DESC"
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int64
+		c, err := nearSearch{}.scan(rows, &i)
+		if err != nil {
+			return err
+		}
+		if i < 0 || i >= int64(len(searches)) {
+			return fmt.Errorf("sqlstore: duplicate search %d of %d", i, len(searches))
+		}
+		n := searches[i]
+		*n.out = append(*n.out, n.of(c))
+	}
+	return rows.Err()
 }
 
 // AgendaItem is a case on the list of a level's next joint meeting.
@@ -1010,4 +1115,13 @@ func (s *Store) categoriesOf(ctx context.Context, ids []int64) ([]redgrid.Catego
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// typed is vs as a slice of T (each element is a T).
+func typed[T any](vs []any) []T {
+	out := make([]T, len(vs))
+	for i, v := range vs {
+		out[i] = v.(T)
+	}
+	return out
 }
