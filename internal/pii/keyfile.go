@@ -160,6 +160,9 @@ type Keys struct {
 	mu      sync.Mutex
 	mod     time.Time
 	size    int64
+	// file is the file last read: Save replaces the file by a rename, so a new file is seen as
+	// new even when its time and size equal the old one's (two saves within the clock's tick).
+	file os.FileInfo
 }
 
 // Fixed holds a keyring that no file backs (tests, benchmarks).
@@ -239,7 +242,7 @@ func (k *Keys) reload() (*Keyring, error) {
 	if err != nil {
 		return k.ring.Load(), err
 	}
-	if k.ring.Load() != nil && st.ModTime().Equal(k.mod) && st.Size() == k.size {
+	if k.ring.Load() != nil && st.ModTime().Equal(k.mod) && st.Size() == k.size && k.file != nil && os.SameFile(st, k.file) {
 		return k.ring.Load(), nil
 	}
 	if st.Mode().Perm()&0o077 != 0 {
@@ -254,7 +257,7 @@ func (k *Keys) reload() (*Keyring, error) {
 		return k.ring.Load(), fmt.Errorf("%s: %w", k.path, err)
 	}
 	k.ring.Store(r)
-	k.mod, k.size = st.ModTime(), st.Size()
+	k.mod, k.size, k.file = st.ModTime(), st.Size(), st
 	return r, nil
 }
 
@@ -287,7 +290,7 @@ func (k *Keys) Save(r *Keyring) error {
 		return err
 	}
 	if st, err := os.Stat(k.path); err == nil {
-		k.mod, k.size = st.ModTime(), st.Size()
+		k.mod, k.size, k.file = st.ModTime(), st.Size(), st
 	}
 	k.ring.Store(r)
 	return nil

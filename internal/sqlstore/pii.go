@@ -79,7 +79,10 @@ func keyName(id uint32) string { return "key:" + strconv.FormatUint(uint64(id), 
 func (s *Store) RegisterKeys(ctx context.Context, r *pii.Keyring) error {
 	return s.write(ctx, func(t *tx) error {
 		now := s.now().UTC()
-		want := map[string]string{"index": r.IndexFingerprint()}
+		want := map[string]string{}
+		for _, id := range r.IndexIDs() {
+			want[indexName(id)] = r.IndexFingerprintOf(id)
+		}
 		for _, id := range r.IDs() {
 			want[keyName(id)] = r.Fingerprint(id)
 		}
@@ -112,8 +115,8 @@ func (s *Store) RegisterKeys(ctx context.Context, r *pii.Keyring) error {
 		for _, k := range have {
 			if fp, ok := want[k.name]; ok {
 				if fp != k.fp {
-					if k.name == "index" {
-						return errors.New("personal data: the key file's index key is not the one this database's indexes were made with (wrong key file?)")
+					if _, ok := indexKeyID(k.name); ok {
+						return fmt.Errorf("personal data: the key file's %s key is not the one this database's indexes were made with (wrong key file?)", k.name)
 					}
 					return fmt.Errorf("personal data: %s of the key file is not the key of that id this database has used (wrong key file?)", k.name)
 				}
@@ -125,6 +128,19 @@ func (s *Store) RegisterKeys(ctx context.Context, r *pii.Keyring) error {
 				continue
 			}
 			if k.retired {
+				continue
+			}
+			if id, ok := indexKeyID(k.name); ok {
+				n, err := hashesUnder(t.queryRow, id, 1)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					return fmt.Errorf("personal data: hashes are made with index key %d, which the key file lacks (restore it from the backup of the key file)", id)
+				}
+				if _, err := t.exec("UPDATE pii_keys SET retired_at = ? WHERE name = ?", now, k.name); err != nil {
+					return err
+				}
 				continue
 			}
 			id, err := strconv.ParseUint(strings.TrimPrefix(k.name, "key:"), 10, 32)
@@ -327,6 +343,34 @@ func scanSealedRows(rows *sql.Rows, ncols int) ([]int64, [][]string, error) {
 	return ids, vals, rows.Err()
 }
 
+// inBatches runs step once per batch, each in a transaction of its own, each going on after the
+// last id the one before took, until a batch takes fewer than batch rows or ctx ends; progress
+// runs after each batch that took rows. An interrupted run loses at most the batch under way.
+func (s *Store) inBatches(ctx context.Context, batch int, step func(t *tx, after int64) ([]int64, error), progress func()) error {
+	after := int64(0)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ids []int64
+		err := s.write(ctx, func(t *tx) error {
+			var err error
+			ids, err = step(t, after)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			after = ids[len(ids)-1]
+			progress()
+		}
+		if len(ids) < batch {
+			return nil
+		}
+	}
+}
+
 // setList is "a = ?, b = ?".
 func setList(cols []string) string {
 	parts := make([]string, len(cols))
@@ -369,69 +413,53 @@ func (s *Store) ReEncrypt(ctx context.Context, batch int, progress func(values i
 		for _, c := range tb.cols {
 			cas = append(cas, c+" = ?")
 		}
-		after := int64(0)
-		for {
-			if err := ctx.Err(); err != nil {
-				return out, err
-			}
-			n := 0
-			err := s.write(ctx, func(t *tx) error {
-				rows, err := t.query("SELECT id, "+strings.Join(tb.cols, ", ")+" FROM "+tb.name+" WHERE id > ? AND ("+where+") ORDER BY id LIMIT ?",
-					append(append([]any{after}, likeArgs...), batch)...)
-				if err != nil {
-					return err
-				}
-				ids, vals, err := scanSealedRows(rows, len(tb.cols))
-				if err != nil {
-					return err
-				}
-				resealed, skipped := 0, 0
-				for i, id := range ids {
-					args := make([]any, 0, 2*len(tb.cols)+1)
-					changed := 0
-					for j, c := range tb.cols {
-						v := vals[i][j]
-						if v != "" && !strings.HasPrefix(v, current) {
-							plain, err := s.open(tb.name+"."+c, v)
-							if err != nil {
-								return fmt.Errorf("%s %d: %w", tb.name, id, err)
-							}
-							v = r.Seal(tb.name+"."+c, plain)
-							changed++
-						}
-						args = append(args, v)
-					}
-					args = append(args, id)
-					for _, v := range vals[i] {
-						args = append(args, v)
-					}
-					res, err := t.exec("UPDATE "+tb.name+" SET "+setList(tb.cols)+" WHERE id = ? AND "+strings.Join(cas, " AND "), args...)
-					if err != nil {
-						return err
-					}
-					if k, _ := res.RowsAffected(); k == 0 {
-						skipped++
-					} else {
-						resealed += changed
-					}
-				}
-				if len(ids) > 0 {
-					after = ids[len(ids)-1]
-				}
-				n = len(ids)
-				out.Values += resealed
-				out.Skipped += skipped
-				return nil
-			})
+		err := s.inBatches(ctx, batch, func(t *tx, after int64) ([]int64, error) {
+			rows, err := t.query("SELECT id, "+strings.Join(tb.cols, ", ")+" FROM "+tb.name+" WHERE id > ? AND ("+where+") ORDER BY id LIMIT ?",
+				append(append([]any{after}, likeArgs...), batch)...)
 			if err != nil {
-				return out, err
+				return nil, err
 			}
-			if progress != nil && n > 0 {
+			ids, vals, err := scanSealedRows(rows, len(tb.cols))
+			if err != nil {
+				return nil, err
+			}
+			for i, id := range ids {
+				args := make([]any, 0, 2*len(tb.cols)+1)
+				changed := 0
+				for j, c := range tb.cols {
+					v := vals[i][j]
+					if v != "" && !strings.HasPrefix(v, current) {
+						plain, err := s.open(tb.name+"."+c, v)
+						if err != nil {
+							return nil, fmt.Errorf("%s %d: %w", tb.name, id, err)
+						}
+						v = r.Seal(tb.name+"."+c, plain)
+						changed++
+					}
+					args = append(args, v)
+				}
+				args = append(args, id)
+				for _, v := range vals[i] {
+					args = append(args, v)
+				}
+				res, err := t.exec("UPDATE "+tb.name+" SET "+setList(tb.cols)+" WHERE id = ? AND "+strings.Join(cas, " AND "), args...)
+				if err != nil {
+					return nil, err
+				}
+				if k, _ := res.RowsAffected(); k == 0 {
+					out.Skipped++
+				} else {
+					out.Values += changed
+				}
+			}
+			return ids, nil
+		}, func() {
+			if progress != nil {
 				progress(out.Values)
 			}
-			if n < batch {
-				break
-			}
+		})
+		if err != nil {
+			return out, err
 		}
 	}
 	err = s.write(ctx, func(t *tx) error {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,8 @@ import (
 
 func init() {
 	sealedTables = append(sealedTables, sealedTable{"residents", []string{"id_number", "phone"}})
+	indexedColumns = append(indexedColumns, indexedColumn{"residents", "id_index", "id_number", "id"},
+		indexedColumn{"residents", "phone_index", "phone", "phone"})
 }
 
 // CheckedResident is a resident's input checked against the rules that need the calendar: the ID
@@ -145,6 +148,9 @@ func (t *tx) insertResident(ring *pii.Keyring, c CheckedResident) (int64, error)
 	}
 	var idNumber, idIndex, phone, phoneIndex any = "", nil, "", nil
 	if c.hasID {
+		if taken, err := t.indexTaken(ring, "residents", "id_index", "id", c.id.Number); err != nil || taken {
+			return 0, cmp.Or(err, errIDRecorded())
+		}
 		idNumber, idIndex = ring.Seal("residents.id_number", c.id.Number), ring.IDIndex(c.id.Number)
 	}
 	if c.phone != "" {
@@ -159,8 +165,7 @@ func (t *tx) insertResident(ring *pii.Keyring, c CheckedResident) (int64, error)
 		phone, phoneIndex, string(in.Relation), tagList(in.Tags), in.Note, now, now).Scan(&id)
 	if err != nil {
 		if isUnique(err) {
-			return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "that ID number is already recorded",
-				Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is already recorded"}}}
+			return 0, errIDRecorded()
 		}
 		return 0, err
 	}
@@ -170,6 +175,11 @@ func (t *tx) insertResident(ring *pii.Keyring, c CheckedResident) (int64, error)
 	// The audit line names the resident, never the ID number or phone.
 	return id, t.audit("resident.create", "resident/"+strconv.FormatInt(id, 10),
 		map[string]any{"household": in.HouseholdID, "relation": in.Relation, "tags": in.Tags})
+}
+
+func errIDRecorded() error {
+	return &redgrid.Error{Kind: redgrid.KindConflict, Message: "that ID number is already recorded",
+		Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is already recorded"}}}
 }
 
 // residentKeys writes the search keys of a name: the name, its full pinyin, each initials variant.
@@ -243,8 +253,10 @@ func (s *Store) Residents(ctx context.Context, q ResidentQuery) ([]redgrid.Resid
 		if err != nil {
 			return nil, err
 		}
-		where = "(r.id_index = ? OR r.phone_index = ?) AND r.path >= ? AND r.path < ? ORDER BY r.id"
-		args = []any{ring.IDIndex(text), ring.PhoneIndex(text), q.Path, rangeEnd(q.Path)}
+		byID, idArgs := anyIndex(ring, "r.id_index", "id", text)
+		byPhone, phoneArgs := anyIndex(ring, "r.phone_index", "phone", text)
+		where = "(" + byID + " OR " + byPhone + ") AND r.path >= ? AND r.path < ? ORDER BY r.id"
+		args = append(append(idArgs, phoneArgs...), q.Path, rangeEnd(q.Path))
 	default:
 		key := text
 		if hanzi.IsKeyQuery(text) {
@@ -327,7 +339,8 @@ func (s *Store) ImportResidents(ctx context.Context, rows []ResidentImport) (Imp
 			var id int64
 			var err error
 			if c.hasID {
-				err = t.queryRow("SELECT id FROM residents WHERE id_index = ?", ring.IDIndex(c.id.Number)).Scan(&id)
+				cond, args := anyIndex(ring, "id_index", "id", c.id.Number)
+				err = t.queryRow("SELECT id FROM residents WHERE "+cond, args...).Scan(&id)
 			} else {
 				err = t.queryRow("SELECT id FROM residents WHERE household_id = ? AND name = ? AND id_index IS NULL", c.in.HouseholdID, c.in.Name).Scan(&id)
 			}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -16,6 +17,7 @@ import (
 
 func init() {
 	sealedTables = append(sealedTables, sealedTable{"volunteers", []string{"id_number", "phone"}})
+	indexedColumns = append(indexedColumns, indexedColumn{"volunteers", "id_index", "id_number", "id"})
 }
 
 const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.team_id, COALESCE(o.name, ''), v.colours, v.registered_on,
@@ -73,6 +75,9 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 	}
 	idIndex := ring.IDIndex(id.Number)
 	vid, replayed, err := s.create(ctx, "volunteer", func(t *tx) (int64, error) {
+		if taken, err := t.indexTaken(ring, "volunteers", "id_index", "id", id.Number); err != nil || taken {
+			return 0, cmp.Or(err, errVolunteerRegistered())
+		}
 		var path, kind string
 		err := t.queryRow("SELECT path, kind FROM nodes WHERE id = ?", in.NodeID).Scan(&path, &kind)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -105,8 +110,7 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 			idIndex, sealOrEmpty(ring, "volunteers.phone", phone), in.TeamID, strings.Join(cols, ","), s.today(), s.now().UTC()).Scan(&vid)
 		if err != nil {
 			if isUnique(err) {
-				return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "that person is registered already",
-					Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is registered already"}}}
+				return 0, errVolunteerRegistered()
 			}
 			return 0, err
 		}
@@ -120,6 +124,11 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 	}
 	v, err := s.Volunteer(ctx, vid)
 	return v, replayed, err
+}
+
+func errVolunteerRegistered() error {
+	return &redgrid.Error{Kind: redgrid.KindConflict, Message: "that person is registered already",
+		Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is registered already"}}}
 }
 
 func sealOrEmpty(r *pii.Keyring, column, v string) string {
