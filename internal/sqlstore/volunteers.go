@@ -21,7 +21,8 @@ func init() {
 }
 
 const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.team_id, COALESCE(o.name, ''), v.colours, v.registered_on,
-	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at`
+	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at,
+	COALESCE(v.left_on, '')`
 
 const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id`
 
@@ -30,7 +31,7 @@ func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volun
 	var colours string
 	var created timeCol
 	if err := sc.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-		&v.Hours, &v.Version, &v.Path, &created); err != nil {
+		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn); err != nil {
 		return v, err
 	}
 	v.CreatedAt = created.t
@@ -152,7 +153,7 @@ func (s *Store) Volunteers(ctx context.Context, path string, colour redgrid.Colo
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	q := "SELECT " + volunteerCols + volunteerFrom + " WHERE v.path >= ? AND v.path < ?"
+	q := "SELECT " + volunteerCols + volunteerFrom + " WHERE v.path >= ? AND v.path < ? AND v.left_on IS NULL"
 	args := []any{path, rangeEnd(path)}
 	if colour != "" {
 		q += " AND (',' || v.colours || ',') LIKE ?"
