@@ -554,8 +554,9 @@ type Unmasking struct {
 	Actor      string    `json:"actor"`
 	Subject    string    `json:"subject"` // "case/12"
 	Fields     []string  `json:"fields"`
-	How        string    `json:"how"` // explicit, call-back
+	How        string    `json:"how"` // explicit, call-back, export
 	Reason     string    `json:"reason"`
+	Records    int       `json:"records"` // how many people's records (an export: the rows of the file)
 	RemoteAddr string    `json:"remote_addr"`
 	RequestID  string    `json:"request_id"`
 }
@@ -564,24 +565,33 @@ type Unmasking struct {
 const (
 	UnmaskExplicit = "explicit"  // asked for, with a reason
 	UnmaskCallBack = "call-back" // shown with the case to the staff who call the resident back
+	UnmaskExport   = "export"    // a register exported unmasked, with a reason
 )
 
 // LogUnmasking records an unmasking by the actor of ctx and its audit line, in one transaction.
 // The caller shows the data only once this has returned without error.
 func (s *Store) LogUnmasking(ctx context.Context, subject string, fields []string, how, reason string) (Unmasking, error) {
+	return s.LogUnmaskings(ctx, subject, fields, how, reason, 1)
+}
+
+// LogUnmaskings is LogUnmasking of the records of many people at once (an unmasked export):
+// one entry saying how many.
+func (s *Store) LogUnmaskings(ctx context.Context, subject string, fields []string, how, reason string, records int) (Unmasking, error) {
 	a := redgrid.ActorFrom(ctx)
 	actorID, actor := actorCols(a)
-	u := Unmasking{At: s.now().UTC(), Actor: actor, Subject: subject, Fields: fields, How: how, Reason: reason, RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}
+	u := Unmasking{At: s.now().UTC(), Actor: actor, Subject: subject, Fields: fields, How: how, Reason: reason, Records: records,
+		RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}
 	if a.UserID != 0 {
 		u.ActorID = &a.UserID
 	}
 	err := s.write(ctx, func(t *tx) error {
-		if err := t.queryRow(`INSERT INTO pii_unmaskings (at, actor_id, actor, subject, fields, how, reason, remote_addr, request_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.At, actorID, actor, subject, strings.Join(fields, ","), how, reason, a.RemoteAddr, a.RequestID).Scan(&u.ID); err != nil {
+		if err := t.queryRow(`INSERT INTO pii_unmaskings (at, actor_id, actor, subject, fields, how, reason, records, remote_addr, request_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.At, actorID, actor, subject, strings.Join(fields, ","), how, reason, records,
+			a.RemoteAddr, a.RequestID).Scan(&u.ID); err != nil {
 			return err
 		}
 		// The audit line points at the unmasking; the reason, free text, stays in its row.
-		return t.audit("pii.unmask", subject, map[string]any{"fields": fields, "how": how, "unmasking": u.ID})
+		return t.audit("pii.unmask", subject, map[string]any{"fields": fields, "how": how, "records": records, "unmasking": u.ID})
 	})
 	return u, err
 }
@@ -596,7 +606,7 @@ type UnmaskingFilter struct {
 
 // Unmaskings lists unmaskings, newest first.
 func (s *Store) Unmaskings(ctx context.Context, f UnmaskingFilter) ([]Unmasking, error) {
-	q := "SELECT id, at, actor_id, actor, subject, fields, how, reason, remote_addr, request_id FROM pii_unmaskings WHERE 1 = 1"
+	q := "SELECT id, at, actor_id, actor, subject, fields, how, reason, records, remote_addr, request_id FROM pii_unmaskings WHERE 1 = 1"
 	var args []any
 	if f.Subject != "" {
 		q += " AND subject = ?"
@@ -623,7 +633,7 @@ func (s *Store) Unmaskings(ctx context.Context, f UnmaskingFilter) ([]Unmasking,
 		var u Unmasking
 		var at timeCol
 		var fields string
-		if err := rows.Scan(&u.ID, &at, &u.ActorID, &u.Actor, &u.Subject, &fields, &u.How, &u.Reason, &u.RemoteAddr, &u.RequestID); err != nil {
+		if err := rows.Scan(&u.ID, &at, &u.ActorID, &u.Actor, &u.Subject, &fields, &u.How, &u.Reason, &u.Records, &u.RemoteAddr, &u.RequestID); err != nil {
 			return nil, fmt.Errorf("unmaskings: %w", err)
 		}
 		u.At, u.Fields = at.t, strings.Split(fields, ",")
