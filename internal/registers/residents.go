@@ -22,9 +22,9 @@ func relationLabels() []string {
 // Residents is the resident register (居民): one row per person, in a household recorded in the
 // household register (楼栋编码 + 单元 + 门牌号).
 var Residents = register(&Register{
-	Name:   "residents",
-	Label:  "居民",
-	Schema: residentSchema,
+	Name:     "residents",
+	Label:    "居民",
+	Schema:   residentSchema,
 	Import:   importResidents,
 	Export:   exportResidents,
 	Personal: []string{"id_number", "phone"},
