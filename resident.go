@@ -127,6 +127,9 @@ type Resident struct {
 	BuildingPath string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// LeftOn is the day the resident moved out or was removed from the register (YYYY-MM-DD);
+	// the personal data is erased once the retention has passed (Retention).
+	LeftOn string `json:"left_on,omitempty"`
 }
 
 // NewResident is the input to record a resident.

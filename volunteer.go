@@ -54,6 +54,8 @@ type Volunteer struct {
 	Version      int       `json:"version"`
 	Path         string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// LeftOn is the day the volunteer deregistered (YYYY-MM-DD).
+	LeftOn string `json:"left_on,omitempty"`
 }
 
 // NewVolunteer is the input to register a volunteer.

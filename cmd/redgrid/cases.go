@@ -102,7 +102,7 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 	defer t.Stop()
 	sender := &notify.Sender{}
 	files := photo.Files{Dir: c.photoDir()}
-	var swept time.Time
+	var swept, purged time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -119,6 +119,10 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 			deliver(ctx, s, sender, hooks, log)
 		}
 		expirePhotos(ctx, s, files, time.Now().Add(-c.photoRetention), log)
+		if time.Since(purged) >= purgeEvery {
+			purged = time.Now()
+			purge(ctx, s, c.retention, log)
+		}
 		if time.Since(swept) >= orphanSweepEvery {
 			swept = time.Now()
 			sweepOrphanPhotos(ctx, s, files, swept.Add(-c.photoRetention), log)

@@ -11,7 +11,8 @@ import (
 	"github.com/redgrid/redgrid/internal/pii"
 )
 
-const keysUsage = "usage: redgrid keys status | add | rotate [--batch 500] | reencrypt [--batch 500] | remove ID"
+const keysUsage = "usage: redgrid keys status | add | rotate [--batch 500] | reencrypt [--batch 500] | remove ID" +
+	" | add-index | rotate-index [--batch 500] | rehash [--batch 500] | remove-index ID"
 
 // keysCmd manages the keys personal data is encrypted with (internal/pii, docs/ARCHITECTURE.md
 // "Personal data"):
@@ -23,6 +24,15 @@ const keysUsage = "usage: redgrid keys status | add | rotate [--batch 500] | ree
 //	reencrypt  re-encrypt every value not under the current key (batches of --batch, each its
 //	           own transaction)
 //	remove ID  drop a key that is not current and encrypts nothing any more
+//
+// and the same for the index key of the keyed hashes that find a person by exact ID number or
+// phone (docs/PII.md):
+//
+//	add-index        a new index key, not yet current: copy the file to every server, then rotate-index
+//	rotate-index     make the newest index key current (adding one first when the current one is the
+//	                 newest) and recompute every hash with it; searches find people all the while
+//	rehash           recompute every hash not made with the current index key (go on after an interruption)
+//	remove-index ID  drop an index key that is not current and that no hash is made with any more
 func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(keysUsage)
@@ -34,11 +44,11 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if (sub == "remove") != (idArg != "") || *batch <= 0 || *batch > 100_000 {
+	if (sub == "remove" || sub == "remove-index") != (idArg != "") || *batch <= 0 || *batch > 100_000 {
 		return errors.New(keysUsage)
 	}
 	switch sub {
-	case "status", "add", "rotate", "reencrypt", "remove":
+	case "status", "add", "rotate", "reencrypt", "remove", "add-index", "rotate-index", "rehash", "remove-index":
 	default:
 		return errors.New(keysUsage)
 	}
@@ -75,6 +85,24 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout)
 		return nil
 	}
+	rehash := func() error {
+		last := 0
+		res, err := s.Rehash(ctx, *batch, func(n int) {
+			if n-last >= 10_000 {
+				fmt.Fprintf(stdout, "  %d hashes recomputed…\n", n)
+				last = n
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("recomputing the hashes stopped after %d (run redgrid keys rehash to go on): %w", res.Hashes, err)
+		}
+		fmt.Fprintf(stdout, "%d hashes recomputed with index key %d", res.Hashes, res.To)
+		if res.Skipped > 0 {
+			fmt.Fprintf(stdout, "; %d rows changed meanwhile: run redgrid keys rehash again", res.Skipped)
+		}
+		fmt.Fprintln(stdout)
+		return nil
+	}
 	switch sub {
 	case "status":
 		use, err := s.KeyUsage(ctx)
@@ -90,7 +118,23 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			fmt.Fprintf(stdout, "%-8d %-18s %-8s %d\n", id, ring.Fingerprint(id), cur, use.ByKey[id])
 		}
-		fmt.Fprintf(stdout, "%-8s %-18s\n", "index", ring.IndexFingerprint())
+		hashes, err := s.IndexUsage(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-8s %-18s %-8s %s\n", "INDEX", "FINGERPRINT", "CURRENT", "HASHES")
+		for _, id := range ring.IndexIDs() {
+			cur := ""
+			if id == ring.IndexCurrent() {
+				cur = "current"
+			}
+			fmt.Fprintf(stdout, "%-8d %-18s %-8s %d\n", id, ring.IndexFingerprintOf(id), cur, hashes[id])
+		}
+		for id, n := range hashes {
+			if !ring.HasIndex(id) && n > 0 {
+				fmt.Fprintf(stdout, "index key %d is not in the key file but made %d hashes: restore it from the backup of the file\n", id, n)
+			}
+		}
 		for id, n := range use.ByKey {
 			if !ring.Has(id) && n > 0 {
 				fmt.Fprintf(stdout, "key %d is not in the key file but encrypts %d values: restore it from the backup of the file\n", id, n)
@@ -149,6 +193,57 @@ func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stdout, "key %d removed from %s\n", id, keys.Path())
+		return nil
+	case "add-index":
+		next, id, err := ring.WithNewIndexKey()
+		if err != nil {
+			return err
+		}
+		if err := save(next); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "index key %d added to %s (not current yet): copy the file to every server that shares this database, then run redgrid keys rotate-index\n", id, keys.Path())
+		return nil
+	case "rotate-index":
+		next := ring
+		ids := ring.IndexIDs()
+		id := ids[len(ids)-1]
+		if id == ring.IndexCurrent() {
+			if next, id, err = ring.WithNewIndexKey(); err != nil {
+				return err
+			}
+		}
+		if next, err = next.WithCurrentIndex(id); err != nil {
+			return err
+		}
+		if err := save(next); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "index key %d is current in %s\n", id, keys.Path())
+		if err := rehash(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "once every server has the new file, run redgrid keys rehash once more, then redgrid keys remove-index for each old index key\n")
+		return nil
+	case "rehash":
+		return rehash()
+	case "remove-index":
+		id, err := strconv.ParseUint(idArg, 10, 32)
+		if err != nil {
+			return errors.New(keysUsage)
+		}
+		next, err := ring.WithoutIndex(uint32(id))
+		if err != nil {
+			return err
+		}
+		// The database first: it refuses while a hash is still made with the index key.
+		if err := s.RetireIndexKey(ctx, uint32(id)); err != nil {
+			return err
+		}
+		if err := keys.Save(next); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "index key %d removed from %s\n", id, keys.Path())
 		return nil
 	}
 	return nil

@@ -129,7 +129,61 @@ func TestKeysFromTheCommandLine(t *testing.T) {
 		if err := call(dir, "keys", "rotate"); err != nil || !strings.Contains(out.String(), "key 3 is current") || !strings.Contains(out.String(), "14 values") {
 			t.Fatalf("rotate to the staged key: %v %s", err, out.String())
 		}
-		for _, bad := range [][]string{{"keys"}, {"keys", "frob"}, {"keys", "remove"}, {"keys", "remove", "x"}, {"keys", "rotate", "--batch", "0"}} {
+		// The index key: a resident found by ID number and phone before and after rotate-index.
+		s = open()
+		h, _, err := s.CreateHousehold(ctx, redgrid.NewHousehold{BuildingID: tr.Building1.ID, Unit: 1, Floor: 1, Room: "101", Occupancy: redgrid.OccupancyOwner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.CheckResident(redgrid.NewResident{HouseholdID: h.ID, Name: "张三", IDNumber: "11010519491231002X", Phone: "13800138000", Relation: redgrid.RelationHead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CreateResident(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		found := func() {
+			t.Helper()
+			s := open()
+			defer s.Close()
+			for _, q := range []string{"11010519491231002X", "138 0013 8000"} {
+				if got, err := s.Residents(ctx, sqlstore.ResidentQuery{Q: q}); err != nil || len(got) != 1 {
+					t.Fatalf("search by %s: %d %v", q, len(got), err)
+				}
+			}
+		}
+		found()
+		if err := call(dir, "keys", "status"); err != nil || !strings.Contains(out.String(), "INDEX") || !strings.Contains(out.String(), "current  2\n") {
+			t.Fatalf("status: %v\n%s", err, out.String())
+		}
+		if err := call(dir, "keys", "rotate-index", "--batch", "1"); err != nil || !strings.Contains(out.String(), "index key 2 is current") ||
+			!strings.Contains(out.String(), "2 hashes recomputed with index key 2") {
+			t.Fatalf("rotate-index: %v\n%s%s", err, out.String(), errb.String())
+		}
+		found()
+		if err := call(dir, "keys", "remove-index", "2"); err == nil {
+			t.Fatal("the current index key was removed")
+		}
+		if err := call(dir, "keys", "remove-index", "1"); err != nil {
+			t.Fatalf("remove-index: %v %s", err, errb.String())
+		}
+		if text, _ := os.ReadFile(path); strings.Contains(string(text), "index 1 ") || !strings.Contains(string(text), "index 2 ") {
+			t.Fatalf("key file after remove-index:\n%s", text)
+		}
+		found()
+		if err := call(dir, "keys", "add-index"); err != nil || !strings.Contains(out.String(), "index key 3 added") {
+			t.Fatalf("add-index: %v %s", err, out.String())
+		}
+		if err := call(dir, "keys", "rotate-index"); err != nil || !strings.Contains(out.String(), "index key 3 is current") {
+			t.Fatalf("rotate-index to the staged key: %v %s", err, out.String())
+		}
+		if err := call(dir, "keys", "rehash"); err != nil || !strings.Contains(out.String(), "0 hashes recomputed with index key 3") {
+			t.Fatalf("rehash when done: %v %s", err, out.String())
+		}
+		found()
+		for _, bad := range [][]string{{"keys"}, {"keys", "frob"}, {"keys", "remove"}, {"keys", "remove", "x"}, {"keys", "rotate", "--batch", "0"},
+			{"keys", "remove-index"}, {"keys", "remove-index", "9"}, {"keys", "rehash", "--batch", "0"}} {
 			if err := call(dir, bad...); err == nil {
 				t.Errorf("%v was accepted", bad)
 			}

@@ -68,7 +68,12 @@ usage:
   redgrid apikey add NAME [--user USERNAME]   an Open311 client's API key, printed once
   redgrid apikey list | apikey revoke NAME
   redgrid keys status | add | rotate [--batch 500] | reencrypt [--batch 500] | remove ID
-                   the keys personal data is encrypted with (--keys FILE, default DATA/pii.keys)
+  redgrid keys add-index | rotate-index [--batch 500] | rehash [--batch 500] | remove-index ID
+                   the keys personal data is encrypted and indexed with (--keys FILE, default
+                   DATA/pii.keys; docs/PII.md)
+  redgrid pii purge [--dry-run]   erase the personal data of people who left past the retention
+                   (--pii-retention-days, default 365) and the unmasking log past its own (1095)
+  redgrid export residents FILE.xlsx --unmasked --reason TEXT   full ID numbers and phones, logged
 
 --db takes postgres://… for PostgreSQL; without it the SQLite file DATA/redgrid.db is used.
 `
@@ -108,6 +113,8 @@ type config struct {
 	// reregisterMonths: how often a dual registration falls due again.
 	reregisterMonths int
 	noEscalate       bool
+	// retention: how long personal data of people who left and the unmasking log are kept.
+	retention redgrid.Retention
 }
 
 func env(name, def string) string {
@@ -146,6 +153,7 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
 	fs.DurationVar(&c.geoRefresh, "geo-refresh", gr, "how often a server looks for boundary changes made by other servers")
 	fs.StringVar(&c.tileAttr, "tile-attribution", env("REDGRID_TILE_ATTRIBUTION", ""), "attribution text shown with the tiles")
 	caseFlags(fs, c)
+	retentionFlags(fs, c)
 	fs.StringVar(&c.jurisdiction, "open311-jurisdiction", env("REDGRID_OPEN311_JURISDICTION", ""), "the jurisdiction_id Open311 clients send (default: the district's code)")
 	fs.StringVar(&c.contact, "open311-contact", env("REDGRID_OPEN311_CONTACT", ""), "contact line of the Open311 discovery document")
 	return fs, c
@@ -299,6 +307,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return apikeyCmd(ctx, args, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args, stdout, stderr)
+	case "pii":
+		return piiCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -309,6 +319,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) error {
 	log := c.logger(stderr)
+	if err := c.retention.Validate(); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, _, err := c.openWithKeys(ctx, log)

@@ -8,10 +8,12 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/registers"
 	"github.com/redgrid/redgrid/internal/sheet"
+	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
 // importRegisterCmd: redgrid import REGISTER FILE.xlsx [--within CODE] [--good-rows-only] [--dry-run].
@@ -37,7 +39,7 @@ func importRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 	if err != nil {
 		return err
 	}
-	s, err := c.open(ctx, c.logger(stderr))
+	s, _, err := c.openWithKeys(ctx, c.logger(stderr)) // residents' ID numbers and phones are sealed
 	if err != nil {
 		return err
 	}
@@ -84,6 +86,8 @@ func exportRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 	fs, c := flags("export "+reg.Name, stderr)
 	within := fs.String("within", "", "code of the node whose subtree to export (default: everything)")
 	by := fs.String("by", "", "the exporter's name, printed on every page (default: the system user)")
+	unmasked := fs.Bool("unmasked", false, "ID numbers and phones in full (needs --reason; logged as an unmasking)")
+	reason := fs.String("reason", "", "with --unmasked: why the data is needed in full (kept in the unmasking log and printed in the file)")
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
 		return err
@@ -91,7 +95,18 @@ func exportRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 	if len(pos) != 1 || !strings.HasSuffix(strings.ToLower(pos[0]), ".xlsx") {
 		return fmt.Errorf("export %s needs exactly one FILE.xlsx", reg.Name)
 	}
-	s, err := c.open(ctx, c.logger(stderr))
+	*reason = strings.TrimSpace(*reason)
+	switch {
+	case *unmasked && len(reg.Personal) == 0:
+		return fmt.Errorf("--unmasked: the %s register holds no personal fields to unmask", reg.Name)
+	case *unmasked && *reason == "":
+		return errors.New("--unmasked needs --reason: why the data is needed in full (it is logged)")
+	case *unmasked && utf8.RuneCountInString(*reason) > 200:
+		return errors.New("--reason must be at most 200 characters")
+	case !*unmasked && *reason != "":
+		return errors.New("--reason goes with --unmasked")
+	}
+	s, _, err := c.openWithKeys(ctx, c.logger(stderr)) // residents' ID numbers and phones are sealed
 	if err != nil {
 		return err
 	}
@@ -108,16 +123,29 @@ func exportRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 	if who == "" {
 		who = "命令行（" + osUser() + "）"
 	}
-	rows, err := reg.Export(ctx, s, path, false)
+	rows, err := reg.Export(ctx, s, path, *unmasked)
 	if err != nil {
 		return err
 	}
+	ctx = redgrid.WithActor(ctx, redgrid.Actor{Username: "cli"})
+	if *unmasked {
+		// Logged before the file is written, as an unmasking on screen is before it is shown.
+		subject := "register/" + reg.Name
+		if *within != "" {
+			subject += "/code/" + *within
+		}
+		if _, err := s.LogUnmaskings(ctx, subject, reg.Personal, sqlstore.UnmaskExport, *reason+"（"+who+"）", len(rows)); err != nil {
+			return err
+		}
+	}
+	info := registers.ExportInfo(who, time.Now(), scope, !*unmasked)
+	info.Reason = *reason
 	tmp := pos[0] + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	err = reg.Schema.Export(f, rows, registers.ExportInfo(who, time.Now(), scope, true))
+	err = reg.Schema.Export(f, rows, info)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -128,11 +156,14 @@ func exportRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 		os.Remove(tmp)
 		return err
 	}
-	ctx = redgrid.WithActor(ctx, redgrid.Actor{Username: "cli"})
-	if err := s.Audit(ctx, "register.export", reg.Name, redgrid.OutcomeOK, map[string]any{"within": *within, "rows": len(rows), "by": who}); err != nil {
+	if err := s.Audit(ctx, "register.export", reg.Name, redgrid.OutcomeOK, map[string]any{"within": *within, "rows": len(rows), "by": who, "unmasked": *unmasked}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d rows written to %s\n", len(rows), pos[0])
+	fmt.Fprintf(stdout, "%d rows written to %s", len(rows), pos[0])
+	if *unmasked {
+		fmt.Fprint(stdout, " unmasked (logged): keep the file safe and delete it when done")
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

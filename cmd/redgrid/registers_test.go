@@ -22,6 +22,7 @@ func TestRegisterImportExportFromTheCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	s := redgridtest.OpenDSN(t, filepath.Join(dir, "redgrid.db"), sqlstore.Options{})
+	redgridtest.WriteKeyFile(t, dir) // the registers' personal data is sealed with the test keys
 	tr := redgridtest.BuildTree(t, s)
 	s.Close()
 	var out, errb bytes.Buffer

@@ -149,6 +149,8 @@ func (ev *env) digest() string {
 		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM households",
 		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM residents",
 		"SELECT COUNT(*), 0 FROM resident_keys",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM volunteers",
+		"SELECT COUNT(*), 0 FROM pii_unmaskings",
 	} {
 		var a, b int64
 		if err := ev.store.DB().QueryRow(q).Scan(&a, &b); err != nil {

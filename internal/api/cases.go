@@ -440,10 +440,17 @@ func (s *Server) unmaskReason(r *http.Request) (string, error) {
 	if err := s.decode(r, &in); err != nil {
 		return "", err
 	}
-	reason := strings.TrimSpace(in.Reason)
+	return checkUnmaskReason(in.Reason)
+}
+
+// checkUnmaskReason trims and checks the reason of an unmasking: required, at most
+// MaxUnmaskReason characters of text.
+func checkUnmaskReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
 	var v redgrid.Validator
 	v.Check(reason != "", "reason", "required", "a reason is required to see personal data in full; it is logged")
 	v.Check(utf8.RuneCountInString(reason) <= MaxUnmaskReason, "reason", "max_length", "reason must be at most 200 characters")
+	v.Check(!redgrid.HasControl(reason), "reason", "text", "reason must be text without control characters")
 	return reason, v.Err()
 }
 

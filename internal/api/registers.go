@@ -269,21 +269,51 @@ func (s *Server) exportRegister(w http.ResponseWriter, r *http.Request, p *redgr
 		return err
 	}
 	ctx := r.Context()
-	rows, err := reg.Export(ctx, s.store, n.Path, false)
+	// ?unmasked=true&reason=… shows the personal fields in full: a role that may unmask there,
+	// a reason, one entry in the unmasking log (written before the file is sent).
+	unmasked, err := queryBool(r.URL.Query(), "unmasked")
+	if err != nil {
+		return err
+	}
+	var reason string
+	if unmasked {
+		if len(reg.Personal) == 0 {
+			return redgrid.Invalid("unmasked", "personal", "the "+reg.Name+" register holds no personal fields to unmask")
+		}
+		if reason, err = checkUnmaskReason(r.URL.Query().Get("reason")); err != nil {
+			return err
+		}
+		if !p.Can(redgrid.ActUnmask, n.Path) {
+			return forbidden("an unmasked export of " + n.Name)
+		}
+	}
+	rows, err := reg.Export(ctx, s.store, n.Path, unmasked)
 	if err != nil {
 		return err
 	}
 	at := s.now()
 	by := p.DisplayName + "（" + p.Username + "）"
+	info := registers.ExportInfo(by, at, n.Name, !unmasked)
+	info.Reason = reason
 	var b bytes.Buffer
-	if err := reg.Schema.Export(&b, rows, registers.ExportInfo(by, at, n.Name, true)); err != nil {
+	if err := reg.Schema.Export(&b, rows, info); err != nil {
 		return err
+	}
+	if unmasked {
+		if _, err := s.store.LogUnmaskings(ctx, "register/"+reg.Name+"/node/"+strconv.FormatInt(n.ID, 10), reg.Personal,
+			sqlstore.UnmaskExport, reason, len(rows)); err != nil {
+			return err
+		}
 	}
 	if err := s.store.Audit(ctx, "register.export", reg.Name, redgrid.OutcomeOK,
-		map[string]any{"node": n.ID, "rows": len(rows)}); err != nil {
+		map[string]any{"node": n.ID, "rows": len(rows), "unmasked": unmasked}); err != nil {
 		return err
 	}
-	return sendXLSX(w, fmt.Sprintf("%s_%s_%s.xlsx", reg.Schema.Sheet, n.Name, at.In(chinaTime).Format("20060102150405")), b.Bytes())
+	name := fmt.Sprintf("%s_%s_%s.xlsx", reg.Schema.Sheet, n.Name, at.In(chinaTime).Format("20060102150405"))
+	if unmasked {
+		name = strings.TrimSuffix(name, ".xlsx") + "_未脱敏.xlsx"
+	}
+	return sendXLSX(w, name, b.Bytes())
 }
 
 // importRegister takes an .xlsx (the body, or the file part of a multipart form) and imports it

@@ -238,3 +238,30 @@ func (s *Server) patchResident(w http.ResponseWriter, r *http.Request, p *redgri
 	setETag(w, res.Version)
 	return writeJSON(w, http.StatusOK, res)
 }
+
+// leaveResident: DELETE /api/v1/residents/{id} — the resident moved out or is removed from the
+// register. The record stays (GET shows left_on) and is no longer listed or found; its personal
+// data is erased once the retention has passed (redgrid.Retention). If-Match makes it
+// conditional.
+func (s *Server) leaveResident(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	path, err := s.store.ResidentPath(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !p.Can(redgrid.ActWriteRegister, path) {
+		return forbidden("removing resident " + strconv.FormatInt(id, 10))
+	}
+	if err := s.store.LeaveResident(r.Context(), id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

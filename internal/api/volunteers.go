@@ -115,3 +115,29 @@ func (s *Server) addServiceRecord(w http.ResponseWriter, r *http.Request, p *red
 	}
 	return writeJSON(w, http.StatusCreated, rec)
 }
+
+// deregisterVolunteer: DELETE /api/v1/volunteers/{id} — the volunteer deregisters. The record and
+// the service record stay, no longer listed; the personal data is erased once the retention has
+// passed. If-Match makes it conditional.
+func (s *Server) deregisterVolunteer(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	path, err := s.store.VolunteerPath(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !canRegisterAt(p, path) {
+		return forbidden("deregistering volunteer " + strconv.FormatInt(id, 10))
+	}
+	if err := s.store.DeregisterVolunteer(r.Context(), id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

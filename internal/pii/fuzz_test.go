@@ -77,6 +77,9 @@ func FuzzParseKeyring(f *testing.F) {
 	f.Add(pii.Generate().Marshal())
 	r2, _, _ := pii.Generate().WithNewKey()
 	f.Add(r2.Marshal())
+	r3, id, _ := r2.WithNewIndexKey()
+	r3, _ = r3.WithCurrentIndex(id)
+	f.Add(r3.Marshal())
 	f.Add([]byte("index x\nkey 1 y current\n"))
 	f.Fuzz(func(t *testing.T, text []byte) {
 		r, err := pii.ParseKeyring(text)
@@ -84,7 +87,8 @@ func FuzzParseKeyring(f *testing.F) {
 			return
 		}
 		back, err := pii.ParseKeyring(r.Marshal())
-		if err != nil || back.Current() != r.Current() || len(back.IDs()) != len(r.IDs()) || back.IndexFingerprint() != r.IndexFingerprint() {
+		if err != nil || back.Current() != r.Current() || len(back.IDs()) != len(r.IDs()) || back.IndexFingerprint() != r.IndexFingerprint() ||
+			len(back.IndexIDs()) != len(r.IndexIDs()) {
 			t.Fatalf("round trip: %v", err)
 		}
 		for _, id := range r.IDs() {

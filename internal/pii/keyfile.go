@@ -22,8 +22,11 @@ import (
 //	key 1 <base64 of 32 bytes>
 //	key 2 <base64 of 32 bytes> current
 //
-// exactly one index line, at least one key line, exactly one key marked current. Ids are decimal
-// from 1 to MaxKeyID. Blank lines and lines starting with # are ignored.
+// at least one index line, at least one key line, exactly one key marked current. Ids are decimal
+// from 1 to MaxKeyID. Blank lines and lines starting with # are ignored. "index BASE64" is index
+// key 1; once the index key has rotated there are several, written with their ids like the keys
+// ("index 2 BASE64 current"), exactly one of them marked current (a single index line is current
+// without the mark).
 
 // maxKeyFile bounds a key file (a few hundred keys).
 const maxKeyFile = 64 << 10
@@ -34,9 +37,9 @@ func ParseKeyring(text []byte) (*Keyring, error) {
 		return nil, fmt.Errorf("key file: larger than %d bytes", maxKeyFile)
 	}
 	keys := map[uint32][]byte{}
-	var index []byte
-	var current uint32
-	currents := 0
+	index := map[uint32][]byte{}
+	var current, indexCurrent uint32
+	currents, indexCurrents := 0, 0
 	for n, line := range strings.Split(string(text), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
@@ -46,14 +49,31 @@ func ParseKeyring(text []byte) (*Keyring, error) {
 		f := strings.Fields(line)
 		switch {
 		case f[0] == "index" && len(f) == 2:
-			if index != nil {
-				return nil, fmt.Errorf("%s: a second index key", at)
+			if _, dup := index[1]; dup {
+				return nil, fmt.Errorf("%s: index key 1 appears twice", at)
 			}
 			k, err := decodeKey(f[1])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", at, err)
 			}
-			index = k
+			index[1] = k
+		case f[0] == "index" && (len(f) == 3 || len(f) == 4 && f[3] == "current"):
+			id, err := strconv.ParseUint(f[1], 10, 32)
+			if err != nil || id == 0 || id > MaxKeyID || f[1][0] == '0' {
+				return nil, fmt.Errorf("%s: index key id must be a number from 1 to %d", at, MaxKeyID)
+			}
+			if _, dup := index[uint32(id)]; dup {
+				return nil, fmt.Errorf("%s: index key %d appears twice", at, id)
+			}
+			k, err := decodeKey(f[2])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", at, err)
+			}
+			index[uint32(id)] = k
+			if len(f) == 4 {
+				indexCurrent = uint32(id)
+				indexCurrents++
+			}
 		case f[0] == "key" && (len(f) == 3 || len(f) == 4 && f[3] == "current"):
 			id, err := strconv.ParseUint(f[1], 10, 32)
 			if err != nil || id == 0 || id > MaxKeyID || f[1][0] == '0' {
@@ -72,18 +92,25 @@ func ParseKeyring(text []byte) (*Keyring, error) {
 				currents++
 			}
 		default:
-			return nil, fmt.Errorf("%s: expected \"index BASE64\" or \"key ID BASE64 [current]\"", at)
+			return nil, fmt.Errorf("%s: expected \"index [ID] BASE64 [current]\" or \"key ID BASE64 [current]\"", at)
+		}
+	}
+	if len(index) == 1 && indexCurrents == 0 {
+		for id := range index {
+			indexCurrent, indexCurrents = id, 1
 		}
 	}
 	switch {
-	case index == nil:
+	case len(index) == 0:
 		return nil, errors.New("key file: no index line")
 	case len(keys) == 0:
 		return nil, errors.New("key file: no key line")
 	case currents != 1:
 		return nil, fmt.Errorf("key file: %d keys are marked current; exactly one must be", currents)
+	case indexCurrents != 1:
+		return nil, fmt.Errorf("key file: %d index keys are marked current; exactly one must be", indexCurrents)
 	}
-	return NewKeyring(current, keys, index)
+	return NewKeyringIndexes(current, keys, indexCurrent, index)
 }
 
 func decodeKey(s string) ([]byte, error) {
@@ -100,7 +127,18 @@ func (r *Keyring) Marshal() []byte {
 	b.WriteString("# redgrid personal-data keys: AES-256-GCM field keys and the HMAC-SHA256 index key.\n")
 	b.WriteString("# Secret. Keep this file mode 0600, back it up apart from the database, and give every\n")
 	b.WriteString("# server that shares the database the same file. Change it with `redgrid keys …` only.\n")
-	fmt.Fprintf(&b, "index %s\n", base64.StdEncoding.EncodeToString(r.index))
+	if ids := r.IndexIDs(); len(ids) == 1 && ids[0] == 1 {
+		// The form of before index keys could rotate, which older servers read too.
+		fmt.Fprintf(&b, "index %s\n", base64.StdEncoding.EncodeToString(r.indexKeys[1]))
+	} else {
+		for _, id := range ids {
+			fmt.Fprintf(&b, "index %d %s", id, base64.StdEncoding.EncodeToString(r.indexKeys[id]))
+			if id == r.indexCurrent {
+				b.WriteString(" current")
+			}
+			b.WriteByte('\n')
+		}
+	}
 	for _, id := range r.IDs() {
 		fmt.Fprintf(&b, "key %d %s", id, base64.StdEncoding.EncodeToString(r.keys[id]))
 		if id == r.current {
@@ -122,6 +160,9 @@ type Keys struct {
 	mu      sync.Mutex
 	mod     time.Time
 	size    int64
+	// file is the file last read: Save replaces the file by a rename, so a new file is seen as
+	// new even when its time and size equal the old one's (two saves within the clock's tick).
+	file os.FileInfo
 }
 
 // Fixed holds a keyring that no file backs (tests, benchmarks).
@@ -201,7 +242,7 @@ func (k *Keys) reload() (*Keyring, error) {
 	if err != nil {
 		return k.ring.Load(), err
 	}
-	if k.ring.Load() != nil && st.ModTime().Equal(k.mod) && st.Size() == k.size {
+	if k.ring.Load() != nil && st.ModTime().Equal(k.mod) && st.Size() == k.size && k.file != nil && os.SameFile(st, k.file) {
 		return k.ring.Load(), nil
 	}
 	if st.Mode().Perm()&0o077 != 0 {
@@ -216,7 +257,7 @@ func (k *Keys) reload() (*Keyring, error) {
 		return k.ring.Load(), fmt.Errorf("%s: %w", k.path, err)
 	}
 	k.ring.Store(r)
-	k.mod, k.size = st.ModTime(), st.Size()
+	k.mod, k.size, k.file = st.ModTime(), st.Size(), st
 	return r, nil
 }
 
@@ -249,7 +290,7 @@ func (k *Keys) Save(r *Keyring) error {
 		return err
 	}
 	if st, err := os.Stat(k.path); err == nil {
-		k.mod, k.size = st.ModTime(), st.Size()
+		k.mod, k.size, k.file = st.ModTime(), st.Size(), st
 	}
 	k.ring.Store(r)
 	return nil

@@ -118,6 +118,57 @@ func TestIndex(t *testing.T) {
 	}
 }
 
+// TestIndexKeyRotation: a new index key becomes current; the hashes made with the old one are
+// still among a value's Indexes (so searches find them while they are recomputed), each hash
+// names its index key, the key file keeps both, and the old index key can go.
+func TestIndexKeyRotation(t *testing.T) {
+	r1 := pii.Generate()
+	old := r1.IDIndex("11010519491231002X")
+	if id, ok := pii.IndexKeyOf(old); !ok || id != 1 || len(old) != 32 {
+		t.Fatalf("index under key 1: %q %d %v", old, id, ok)
+	}
+	r2, id, err := r1.WithNewIndexKey()
+	if err != nil || id != 2 || r2.IndexCurrent() != 1 || r2.IDIndex("11010519491231002X") != old {
+		t.Fatalf("WithNewIndexKey: %v %d current %d", err, id, r2.IndexCurrent())
+	}
+	r3, err := r2.WithCurrentIndex(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := r3.IDIndex("11010519491231002x")
+	if k, ok := pii.IndexKeyOf(fresh); !ok || k != 2 || !strings.HasPrefix(fresh, "2:") || fresh[2:] == old {
+		t.Fatalf("index under key 2: %q", fresh)
+	}
+	if all := r3.IDIndexes("11010519491231002X"); len(all) != 2 || all[0] != fresh || all[1] != old {
+		t.Fatalf("Indexes during the rotation: %q", all)
+	}
+	if r3.PhoneIndexes("13800138000")[1] != r1.PhoneIndex("+86 138 0013 8000") {
+		t.Fatal("phone indexes")
+	}
+	if r3.Fingerprint(1) != r1.Fingerprint(1) || r3.IndexFingerprint() == r1.IndexFingerprint() || r3.IndexFingerprintOf(1) != r1.IndexFingerprint() {
+		t.Fatal("fingerprints")
+	}
+	back, err := pii.ParseKeyring(r3.Marshal())
+	if err != nil || back.IndexCurrent() != 2 || len(back.IndexIDs()) != 2 || back.IDIndex("11010519491231002X") != fresh {
+		t.Fatalf("key file round trip: %v\n%s", err, r3.Marshal())
+	}
+	if _, err := r3.WithoutIndex(2); err == nil {
+		t.Fatal("the current index key was removed")
+	}
+	r4, err := r3.WithoutIndex(1)
+	if err != nil || r4.HasIndex(1) || len(r4.IDIndexes("11010519491231002X")) != 1 {
+		t.Fatalf("WithoutIndex: %v", err)
+	}
+	if bytes.Contains(r4.Marshal(), []byte("index 1 ")) || !bytes.Contains(r4.Marshal(), []byte("index 2 ")) {
+		t.Fatalf("key file after removal:\n%s", r4.Marshal())
+	}
+	for _, bad := range []string{"", "abc", "0:" + old, "01:" + old, "2:" + old[:31], "x:" + old, strings.ToUpper(old)} {
+		if _, ok := pii.IndexKeyOf(bad); ok {
+			t.Errorf("IndexKeyOf(%q) accepted", bad)
+		}
+	}
+}
+
 func TestKeyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "pii.keys")
 	k, err := pii.CreateFile(path)
@@ -169,18 +220,24 @@ func TestParseKeyring(t *testing.T) {
 	}
 	key := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 	idx := "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+	key2 := "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8="
 	for name, bad := range map[string]string{
-		"no index":       "key 1 " + key + " current\n",
-		"no key":         "index " + idx + "\n",
-		"no current":     "index " + idx + "\nkey 1 " + key + "\n",
-		"two current":    "index " + idx + "\nkey 1 " + key + " current\nkey 2 " + idx + " current\n",
-		"short key":      "index " + idx + "\nkey 1 AAEC current\n",
-		"id 0":           "index " + idx + "\nkey 0 " + key + " current\n",
-		"leading zero":   "index " + idx + "\nkey 01 " + key + " current\n",
-		"same id":        "index " + idx + "\nkey 1 " + key + " current\nkey 1 " + key + "\n",
-		"index reused":   "index " + key + "\nkey 1 " + key + " current\n",
-		"unknown line":   "index " + idx + "\nkey 1 " + key + " current\nfoo\n",
-		"two index keys": "index " + idx + "\nindex " + idx + "\nkey 1 " + key + " current\n",
+		"no index":          "key 1 " + key + " current\n",
+		"no key":            "index " + idx + "\n",
+		"no current":        "index " + idx + "\nkey 1 " + key + "\n",
+		"two current":       "index " + idx + "\nkey 1 " + key + " current\nkey 2 " + idx + " current\n",
+		"short key":         "index " + idx + "\nkey 1 AAEC current\n",
+		"id 0":              "index " + idx + "\nkey 0 " + key + " current\n",
+		"leading zero":      "index " + idx + "\nkey 01 " + key + " current\n",
+		"same id":           "index " + idx + "\nkey 1 " + key + " current\nkey 1 " + key + "\n",
+		"index reused":      "index " + key + "\nkey 1 " + key + " current\n",
+		"unknown line":      "index " + idx + "\nkey 1 " + key + " current\nfoo\n",
+		"two index keys":    "index " + idx + "\nindex " + idx + "\nkey 1 " + key + " current\n",
+		"index 1 twice":     "index " + idx + "\nindex 1 " + key2 + "\nkey 1 " + key + " current\n",
+		"index no current":  "index 1 " + idx + "\nindex 2 " + key2 + "\nkey 1 " + key + " current\n",
+		"index two current": "index 1 " + idx + " current\nindex 2 " + key2 + " current\nkey 1 " + key + " current\n",
+		"index id 0":        "index 0 " + idx + "\nkey 1 " + key + " current\n",
+		"indexes equal":     "index 1 " + idx + "\nindex 2 " + idx + " current\nkey 1 " + key + " current\n",
 	} {
 		if _, err := pii.ParseKeyring([]byte(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -190,6 +247,9 @@ func TestParseKeyring(t *testing.T) {
 	}
 	if _, err := pii.ParseKeyring([]byte("# c\n\n  index " + idx + "  \nkey 3 " + key + " current\n")); err != nil {
 		t.Errorf("comments and spaces: %v", err)
+	}
+	if r, err := pii.ParseKeyring([]byte("index 1 " + idx + "\nindex 2 " + key2 + " current\nkey 3 " + key + " current\n")); err != nil || r.IndexCurrent() != 2 {
+		t.Errorf("two index keys: %v", err)
 	}
 	if _, err := pii.ParseKeyring(bytes.Repeat([]byte("#"), 70000)); err == nil {
 		t.Error("a huge file was read")

@@ -28,6 +28,9 @@ type Register struct {
 	Import func(ctx context.Context, s *sqlstore.Store, res *sheet.Result, opt Options) (sqlstore.ImportStats, error)
 	// Export returns the rows of the subtree at path, lined up with the schema's columns.
 	Export func(ctx context.Context, s *sqlstore.Store, path string, unmasked bool) ([][]string, error)
+	// Personal lists the fields an unmasked export shows in full (logged as an unmasking); a
+	// register without any is never exported unmasked.
+	Personal []string
 }
 
 // All lists the registers by name.

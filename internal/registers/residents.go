@@ -22,11 +22,12 @@ func relationLabels() []string {
 // Residents is the resident register (居民): one row per person, in a household recorded in the
 // household register (楼栋编码 + 单元 + 门牌号).
 var Residents = register(&Register{
-	Name:   "residents",
-	Label:  "居民",
-	Schema: residentSchema,
-	Import: importResidents,
-	Export: exportResidents,
+	Name:     "residents",
+	Label:    "居民",
+	Schema:   residentSchema,
+	Import:   importResidents,
+	Export:   exportResidents,
+	Personal: []string{"id_number", "phone"},
 })
 
 var residentSchema = &sheet.Schema{Register: "residents", Sheet: "居民", Columns: []sheet.Column{
@@ -178,9 +179,9 @@ func fieldOf(err error) (string, string) {
 	return "", err.Error()
 }
 
-// exportResidents writes the residents with their ID numbers and phones masked (unmasked when
-// the caller is allowed and asked, which the API does not offer yet): a masked export is for
-// reading, not for importing again.
+// exportResidents writes the residents with their ID numbers and phones masked, or in full when
+// unmasked (the caller has checked the role and logged the unmasking with its reason): a masked
+// export is for reading, not for importing again.
 func exportResidents(ctx context.Context, s *sqlstore.Store, path string, unmasked bool) ([][]string, error) {
 	var out [][]string
 	rs, err := s.ResidentsForExport(ctx, path)

@@ -140,6 +140,7 @@ type ExportInfo struct {
 	At     time.Time // when
 	Scope  string    // the node or filter exported
 	Masked bool      // personal fields masked
+	Reason string    // why personal fields are shown in full (an unmasked export)
 }
 
 // Export writes rows (each lined up with the schema's columns) as the register's sheet, in the
@@ -152,6 +153,9 @@ func (s *Schema) Export(w io.Writer, rows [][]string, info ExportInfo) error {
 	}
 	at := info.At.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
 	stamp := fmt.Sprintf("导出人：%s　导出时间：%s", info.By, at)
+	if !info.Masked {
+		stamp += "　未脱敏：含完整个人信息"
+	}
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: info.By, LastModifiedBy: info.By,
 		Created: info.At.UTC().Format(time.RFC3339), Modified: info.At.UTC().Format(time.RFC3339),
 		Title: s.Sheet + "导出", Description: stamp}); err != nil {
@@ -200,6 +204,9 @@ func (s *Schema) Export(w io.Writer, rows [][]string, info ExportInfo) error {
 	}
 	meta := [][]any{{"登记簿", s.Sheet}, {"导出人", info.By}, {"导出时间", at}, {"范围", info.Scope},
 		{"条数", len(rows)}, {"个人信息已脱敏", masked}}
+	if info.Reason != "" {
+		meta = append(meta, []any{"事由", info.Reason})
+	}
 	for i, r := range meta {
 		if err := f.SetSheetRow("导出信息", fmt.Sprintf("A%d", i+1), &r); err != nil {
 			return err

@@ -79,7 +79,10 @@ func keyName(id uint32) string { return "key:" + strconv.FormatUint(uint64(id), 
 func (s *Store) RegisterKeys(ctx context.Context, r *pii.Keyring) error {
 	return s.write(ctx, func(t *tx) error {
 		now := s.now().UTC()
-		want := map[string]string{"index": r.IndexFingerprint()}
+		want := map[string]string{}
+		for _, id := range r.IndexIDs() {
+			want[indexName(id)] = r.IndexFingerprintOf(id)
+		}
 		for _, id := range r.IDs() {
 			want[keyName(id)] = r.Fingerprint(id)
 		}
@@ -112,8 +115,8 @@ func (s *Store) RegisterKeys(ctx context.Context, r *pii.Keyring) error {
 		for _, k := range have {
 			if fp, ok := want[k.name]; ok {
 				if fp != k.fp {
-					if k.name == "index" {
-						return errors.New("personal data: the key file's index key is not the one this database's indexes were made with (wrong key file?)")
+					if _, ok := indexKeyID(k.name); ok {
+						return fmt.Errorf("personal data: the key file's %s key is not the one this database's indexes were made with (wrong key file?)", k.name)
 					}
 					return fmt.Errorf("personal data: %s of the key file is not the key of that id this database has used (wrong key file?)", k.name)
 				}
@@ -125,6 +128,19 @@ func (s *Store) RegisterKeys(ctx context.Context, r *pii.Keyring) error {
 				continue
 			}
 			if k.retired {
+				continue
+			}
+			if id, ok := indexKeyID(k.name); ok {
+				n, err := hashesUnder(t.queryRow, id, 1)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					return fmt.Errorf("personal data: hashes are made with index key %d, which the key file lacks (restore it from the backup of the key file)", id)
+				}
+				if _, err := t.exec("UPDATE pii_keys SET retired_at = ? WHERE name = ?", now, k.name); err != nil {
+					return err
+				}
 				continue
 			}
 			id, err := strconv.ParseUint(strings.TrimPrefix(k.name, "key:"), 10, 32)
@@ -327,6 +343,34 @@ func scanSealedRows(rows *sql.Rows, ncols int) ([]int64, [][]string, error) {
 	return ids, vals, rows.Err()
 }
 
+// inBatches runs step once per batch, each in a transaction of its own, each going on after the
+// last id the one before took, until a batch takes fewer than batch rows or ctx ends; progress
+// runs after each batch that took rows. An interrupted run loses at most the batch under way.
+func (s *Store) inBatches(ctx context.Context, batch int, step func(t *tx, after int64) ([]int64, error), progress func()) error {
+	after := int64(0)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ids []int64
+		err := s.write(ctx, func(t *tx) error {
+			var err error
+			ids, err = step(t, after)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			after = ids[len(ids)-1]
+			progress()
+		}
+		if len(ids) < batch {
+			return nil
+		}
+	}
+}
+
 // setList is "a = ?, b = ?".
 func setList(cols []string) string {
 	parts := make([]string, len(cols))
@@ -369,69 +413,53 @@ func (s *Store) ReEncrypt(ctx context.Context, batch int, progress func(values i
 		for _, c := range tb.cols {
 			cas = append(cas, c+" = ?")
 		}
-		after := int64(0)
-		for {
-			if err := ctx.Err(); err != nil {
-				return out, err
-			}
-			n := 0
-			err := s.write(ctx, func(t *tx) error {
-				rows, err := t.query("SELECT id, "+strings.Join(tb.cols, ", ")+" FROM "+tb.name+" WHERE id > ? AND ("+where+") ORDER BY id LIMIT ?",
-					append(append([]any{after}, likeArgs...), batch)...)
-				if err != nil {
-					return err
-				}
-				ids, vals, err := scanSealedRows(rows, len(tb.cols))
-				if err != nil {
-					return err
-				}
-				resealed, skipped := 0, 0
-				for i, id := range ids {
-					args := make([]any, 0, 2*len(tb.cols)+1)
-					changed := 0
-					for j, c := range tb.cols {
-						v := vals[i][j]
-						if v != "" && !strings.HasPrefix(v, current) {
-							plain, err := s.open(tb.name+"."+c, v)
-							if err != nil {
-								return fmt.Errorf("%s %d: %w", tb.name, id, err)
-							}
-							v = r.Seal(tb.name+"."+c, plain)
-							changed++
-						}
-						args = append(args, v)
-					}
-					args = append(args, id)
-					for _, v := range vals[i] {
-						args = append(args, v)
-					}
-					res, err := t.exec("UPDATE "+tb.name+" SET "+setList(tb.cols)+" WHERE id = ? AND "+strings.Join(cas, " AND "), args...)
-					if err != nil {
-						return err
-					}
-					if k, _ := res.RowsAffected(); k == 0 {
-						skipped++
-					} else {
-						resealed += changed
-					}
-				}
-				if len(ids) > 0 {
-					after = ids[len(ids)-1]
-				}
-				n = len(ids)
-				out.Values += resealed
-				out.Skipped += skipped
-				return nil
-			})
+		err := s.inBatches(ctx, batch, func(t *tx, after int64) ([]int64, error) {
+			rows, err := t.query("SELECT id, "+strings.Join(tb.cols, ", ")+" FROM "+tb.name+" WHERE id > ? AND ("+where+") ORDER BY id LIMIT ?",
+				append(append([]any{after}, likeArgs...), batch)...)
 			if err != nil {
-				return out, err
+				return nil, err
 			}
-			if progress != nil && n > 0 {
+			ids, vals, err := scanSealedRows(rows, len(tb.cols))
+			if err != nil {
+				return nil, err
+			}
+			for i, id := range ids {
+				args := make([]any, 0, 2*len(tb.cols)+1)
+				changed := 0
+				for j, c := range tb.cols {
+					v := vals[i][j]
+					if v != "" && !strings.HasPrefix(v, current) {
+						plain, err := s.open(tb.name+"."+c, v)
+						if err != nil {
+							return nil, fmt.Errorf("%s %d: %w", tb.name, id, err)
+						}
+						v = r.Seal(tb.name+"."+c, plain)
+						changed++
+					}
+					args = append(args, v)
+				}
+				args = append(args, id)
+				for _, v := range vals[i] {
+					args = append(args, v)
+				}
+				res, err := t.exec("UPDATE "+tb.name+" SET "+setList(tb.cols)+" WHERE id = ? AND "+strings.Join(cas, " AND "), args...)
+				if err != nil {
+					return nil, err
+				}
+				if k, _ := res.RowsAffected(); k == 0 {
+					out.Skipped++
+				} else {
+					out.Values += changed
+				}
+			}
+			return ids, nil
+		}, func() {
+			if progress != nil {
 				progress(out.Values)
 			}
-			if n < batch {
-				break
-			}
+		})
+		if err != nil {
+			return out, err
 		}
 	}
 	err = s.write(ctx, func(t *tx) error {
@@ -526,8 +554,9 @@ type Unmasking struct {
 	Actor      string    `json:"actor"`
 	Subject    string    `json:"subject"` // "case/12"
 	Fields     []string  `json:"fields"`
-	How        string    `json:"how"` // explicit, call-back
+	How        string    `json:"how"` // explicit, call-back, export
 	Reason     string    `json:"reason"`
+	Records    int       `json:"records"` // how many people's records (an export: the rows of the file)
 	RemoteAddr string    `json:"remote_addr"`
 	RequestID  string    `json:"request_id"`
 }
@@ -536,24 +565,33 @@ type Unmasking struct {
 const (
 	UnmaskExplicit = "explicit"  // asked for, with a reason
 	UnmaskCallBack = "call-back" // shown with the case to the staff who call the resident back
+	UnmaskExport   = "export"    // a register exported unmasked, with a reason
 )
 
 // LogUnmasking records an unmasking by the actor of ctx and its audit line, in one transaction.
 // The caller shows the data only once this has returned without error.
 func (s *Store) LogUnmasking(ctx context.Context, subject string, fields []string, how, reason string) (Unmasking, error) {
+	return s.LogUnmaskings(ctx, subject, fields, how, reason, 1)
+}
+
+// LogUnmaskings is LogUnmasking of the records of many people at once (an unmasked export):
+// one entry saying how many.
+func (s *Store) LogUnmaskings(ctx context.Context, subject string, fields []string, how, reason string, records int) (Unmasking, error) {
 	a := redgrid.ActorFrom(ctx)
 	actorID, actor := actorCols(a)
-	u := Unmasking{At: s.now().UTC(), Actor: actor, Subject: subject, Fields: fields, How: how, Reason: reason, RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}
+	u := Unmasking{At: s.now().UTC(), Actor: actor, Subject: subject, Fields: fields, How: how, Reason: reason, Records: records,
+		RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}
 	if a.UserID != 0 {
 		u.ActorID = &a.UserID
 	}
 	err := s.write(ctx, func(t *tx) error {
-		if err := t.queryRow(`INSERT INTO pii_unmaskings (at, actor_id, actor, subject, fields, how, reason, remote_addr, request_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.At, actorID, actor, subject, strings.Join(fields, ","), how, reason, a.RemoteAddr, a.RequestID).Scan(&u.ID); err != nil {
+		if err := t.queryRow(`INSERT INTO pii_unmaskings (at, actor_id, actor, subject, fields, how, reason, records, remote_addr, request_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.At, actorID, actor, subject, strings.Join(fields, ","), how, reason, records,
+			a.RemoteAddr, a.RequestID).Scan(&u.ID); err != nil {
 			return err
 		}
 		// The audit line points at the unmasking; the reason, free text, stays in its row.
-		return t.audit("pii.unmask", subject, map[string]any{"fields": fields, "how": how, "unmasking": u.ID})
+		return t.audit("pii.unmask", subject, map[string]any{"fields": fields, "how": how, "records": records, "unmasking": u.ID})
 	})
 	return u, err
 }
@@ -568,7 +606,7 @@ type UnmaskingFilter struct {
 
 // Unmaskings lists unmaskings, newest first.
 func (s *Store) Unmaskings(ctx context.Context, f UnmaskingFilter) ([]Unmasking, error) {
-	q := "SELECT id, at, actor_id, actor, subject, fields, how, reason, remote_addr, request_id FROM pii_unmaskings WHERE 1 = 1"
+	q := "SELECT id, at, actor_id, actor, subject, fields, how, reason, records, remote_addr, request_id FROM pii_unmaskings WHERE 1 = 1"
 	var args []any
 	if f.Subject != "" {
 		q += " AND subject = ?"
@@ -595,7 +633,7 @@ func (s *Store) Unmaskings(ctx context.Context, f UnmaskingFilter) ([]Unmasking,
 		var u Unmasking
 		var at timeCol
 		var fields string
-		if err := rows.Scan(&u.ID, &at, &u.ActorID, &u.Actor, &u.Subject, &fields, &u.How, &u.Reason, &u.RemoteAddr, &u.RequestID); err != nil {
+		if err := rows.Scan(&u.ID, &at, &u.ActorID, &u.Actor, &u.Subject, &fields, &u.How, &u.Reason, &u.Records, &u.RemoteAddr, &u.RequestID); err != nil {
 			return nil, fmt.Errorf("unmaskings: %w", err)
 		}
 		u.At, u.Fields = at.t, strings.Split(fields, ",")

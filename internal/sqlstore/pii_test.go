@@ -167,6 +167,30 @@ func exec(t *testing.T, s *sqlstore.Store, q string, args ...any) {
 	}
 }
 
+// sharedKeyFile gives server a and a second server b on dsn one key file (the test keys), each
+// following it with its own Keys.
+func sharedKeyFile(t *testing.T, dsn string, a *sqlstore.Store) (keysA, keysB *pii.Keys, b *sqlstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pii.keys")
+	if err := os.WriteFile(path, redgridtest.Keyring().Marshal(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keysA, err := pii.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysB, _ = pii.LoadFile(path)
+	b = redgridtest.OpenDSN(t, dsn, sqlstore.Options{})
+	if err := a.UseKeys(ctx, keysA); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UseKeys(ctx, keysB); err != nil {
+		t.Fatal(err)
+	}
+	return keysA, keysB, b
+}
+
 // TestKeyRotation: a new key becomes current and every value is re-encrypted under it in
 // batches, restartable; the data stays readable throughout, also by a second server that follows
 // the key file; the old key can then be removed, and not before.
@@ -179,22 +203,7 @@ func TestKeyRotation(t *testing.T) {
 		ids := reportCases(t, a, tr, 16, someone)
 
 		// Both servers read one key file (the test keys).
-		path := filepath.Join(t.TempDir(), "pii.keys")
-		if err := os.WriteFile(path, redgridtest.Keyring().Marshal(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		keysA, err := pii.LoadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keysB, _ := pii.LoadFile(path)
-		b := redgridtest.OpenDSN(t, dsn, sqlstore.Options{})
-		if err := a.UseKeys(ctx, keysA); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.UseKeys(ctx, keysB); err != nil {
-			t.Fatal(err)
-		}
+		keysA, keysB, b := sharedKeyFile(t, dsn, a)
 
 		// keys rotate: a new key 2, current; server a re-encrypts, one batch and an interruption.
 		r1 := keysA.Ring()

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,8 @@ import (
 
 func init() {
 	sealedTables = append(sealedTables, sealedTable{"residents", []string{"id_number", "phone"}})
+	indexedColumns = append(indexedColumns, indexedColumn{"residents", "id_index", "id_number", "id"},
+		indexedColumn{"residents", "phone_index", "phone", "phone"})
 }
 
 // CheckedResident is a resident's input checked against the rules that need the calendar: the ID
@@ -65,7 +68,7 @@ func (s *Store) CheckResident(in redgrid.NewResident) (CheckedResident, error) {
 }
 
 const residentCols = `r.id, r.household_id, b.name, h.unit, h.room, r.name, r.initials, r.gender, r.birth_date, r.id_number, r.phone,
-	r.relation, r.tags, r.note, r.version, r.path, r.created_at, r.updated_at`
+	r.relation, r.tags, r.note, r.version, r.path, r.created_at, r.updated_at, COALESCE(r.left_on, '')`
 
 const residentFrom = ` FROM residents r JOIN households h ON h.id = r.household_id JOIN nodes b ON b.id = h.building_id`
 
@@ -76,7 +79,7 @@ func scanResident(sc interface{ Scan(...any) error }) (redgrid.Resident, error) 
 	var unit int
 	var created, updated timeCol
 	err := sc.Scan(&r.ID, &r.HouseholdID, &building, &unit, &room, &r.Name, &r.Initials, &r.Gender, &r.BirthDate, &r.IDNumber, &r.Phone,
-		&r.Relation, &tags, &r.Note, &r.Version, &r.Path, &created, &updated)
+		&r.Relation, &tags, &r.Note, &r.Version, &r.Path, &created, &updated, &r.LeftOn)
 	r.Address = redgrid.Household{BuildingName: building, Unit: unit, Room: room}.Address()
 	r.Tags = []redgrid.CareTag{}
 	for _, t := range strings.Split(strings.Trim(tags, ","), ",") {
@@ -145,6 +148,9 @@ func (t *tx) insertResident(ring *pii.Keyring, c CheckedResident) (int64, error)
 	}
 	var idNumber, idIndex, phone, phoneIndex any = "", nil, "", nil
 	if c.hasID {
+		if taken, err := t.indexTaken(ring, "residents", "id_index", "id", c.id.Number); err != nil || taken {
+			return 0, cmp.Or(err, errIDRecorded())
+		}
 		idNumber, idIndex = ring.Seal("residents.id_number", c.id.Number), ring.IDIndex(c.id.Number)
 	}
 	if c.phone != "" {
@@ -159,8 +165,7 @@ func (t *tx) insertResident(ring *pii.Keyring, c CheckedResident) (int64, error)
 		phone, phoneIndex, string(in.Relation), tagList(in.Tags), in.Note, now, now).Scan(&id)
 	if err != nil {
 		if isUnique(err) {
-			return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "that ID number is already recorded",
-				Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is already recorded"}}}
+			return 0, errIDRecorded()
 		}
 		return 0, err
 	}
@@ -170,6 +175,11 @@ func (t *tx) insertResident(ring *pii.Keyring, c CheckedResident) (int64, error)
 	// The audit line names the resident, never the ID number or phone.
 	return id, t.audit("resident.create", "resident/"+strconv.FormatInt(id, 10),
 		map[string]any{"household": in.HouseholdID, "relation": in.Relation, "tags": in.Tags})
+}
+
+func errIDRecorded() error {
+	return &redgrid.Error{Kind: redgrid.KindConflict, Message: "that ID number is already recorded",
+		Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is already recorded"}}}
 }
 
 // residentKeys writes the search keys of a name: the name, its full pinyin, each initials variant.
@@ -237,14 +247,16 @@ func (s *Store) Residents(ctx context.Context, q ResidentQuery) ([]redgrid.Resid
 	var args []any
 	switch {
 	case text == "":
-		where, args = "r.path >= ? AND r.path < ? ORDER BY r.id", []any{q.Path, rangeEnd(q.Path)}
+		where, args = "r.path >= ? AND r.path < ? AND r.left_on IS NULL ORDER BY r.id", []any{q.Path, rangeEnd(q.Path)}
 	case looksLikeNumber(text):
 		ring, err := s.sealer(ctx)
 		if err != nil {
 			return nil, err
 		}
-		where = "(r.id_index = ? OR r.phone_index = ?) AND r.path >= ? AND r.path < ? ORDER BY r.id"
-		args = []any{ring.IDIndex(text), ring.PhoneIndex(text), q.Path, rangeEnd(q.Path)}
+		byID, idArgs := anyIndex(ring, "r.id_index", "id", text)
+		byPhone, phoneArgs := anyIndex(ring, "r.phone_index", "phone", text)
+		where = "(" + byID + " OR " + byPhone + ") AND r.path >= ? AND r.path < ? AND r.left_on IS NULL ORDER BY r.id"
+		args = append(append(idArgs, phoneArgs...), q.Path, rangeEnd(q.Path))
 	default:
 		key := text
 		if hanzi.IsKeyQuery(text) {
@@ -327,7 +339,8 @@ func (s *Store) ImportResidents(ctx context.Context, rows []ResidentImport) (Imp
 			var id int64
 			var err error
 			if c.hasID {
-				err = t.queryRow("SELECT id FROM residents WHERE id_index = ?", ring.IDIndex(c.id.Number)).Scan(&id)
+				cond, args := anyIndex(ring, "id_index", "id", c.id.Number)
+				err = t.queryRow("SELECT id FROM residents WHERE "+cond, args...).Scan(&id)
 			} else {
 				err = t.queryRow("SELECT id FROM residents WHERE household_id = ? AND name = ? AND id_index IS NULL", c.in.HouseholdID, c.in.Name).Scan(&id)
 			}
@@ -388,7 +401,7 @@ func (t *tx) updateResident(ring *pii.Keyring, id int64, c CheckedResident) (boo
 	}
 	_, initials := hanzi.Keys(in.Name)
 	if _, err := t.exec(`UPDATE residents SET household_id = ?, path = ?, community_id = ?, name = ?, initials = ?, phone = ?, phone_index = ?,
-		relation = ?, tags = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		relation = ?, tags = ?, note = ?, left_on = NULL, version = version + 1, updated_at = ? WHERE id = ?`,
 		in.HouseholdID, path, community, in.Name, strings.Fields(initials + " ")[0], sealed, index, string(in.Relation), tagList(in.Tags), in.Note,
 		t.s.now().UTC(), id); err != nil {
 		return false, err
@@ -421,7 +434,7 @@ type ResidentRow struct {
 
 // ResidentsForExport lists every resident of the subtree at path, in id order, opened.
 func (s *Store) ResidentsForExport(ctx context.Context, path string) ([]ResidentRow, error) {
-	rows, err := s.query(ctx, "SELECT "+residentCols+", b.code"+residentFrom+" WHERE r.path >= ? AND r.path < ? ORDER BY r.id", path, rangeEnd(path))
+	rows, err := s.query(ctx, "SELECT "+residentCols+", b.code"+residentFrom+" WHERE r.path >= ? AND r.path < ? AND r.left_on IS NULL ORDER BY r.id", path, rangeEnd(path))
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +447,7 @@ func (s *Store) ResidentsForExport(ctx context.Context, path string) ([]Resident
 		var created, updated timeCol
 		r := &x.Resident
 		if err := rows.Scan(&r.ID, &r.HouseholdID, &building, &unit, &room, &r.Name, &r.Initials, &r.Gender, &r.BirthDate, &r.IDNumber, &r.Phone,
-			&r.Relation, &tags, &r.Note, &r.Version, &r.Path, &created, &updated, &x.BuildingCode); err != nil {
+			&r.Relation, &tags, &r.Note, &r.Version, &r.Path, &created, &updated, &r.LeftOn, &x.BuildingCode); err != nil {
 			return nil, err
 		}
 		for _, t := range strings.Split(strings.Trim(tags, ","), ",") {
@@ -460,12 +473,16 @@ func (s *Store) UpdateResident(ctx context.Context, id int64, c CheckedResident,
 	}
 	err = s.write(ctx, func(t *tx) error {
 		var version int
-		err := t.queryRow("SELECT version FROM residents WHERE id = ?"+s.dialect.forUpdate(), id).Scan(&version)
+		var left sql.NullString
+		err := t.queryRow("SELECT version, left_on FROM residents WHERE id = ?"+s.dialect.forUpdate(), id).Scan(&version, &left)
 		if errors.Is(err, sql.ErrNoRows) {
 			return redgrid.Errorf(redgrid.KindNotFound, "no resident %d", id)
 		}
 		if err != nil {
 			return err
+		}
+		if left.Valid {
+			return redgrid.Errorf(redgrid.KindConflict, "resident %d left the register on %s (an import of the person records them again)", id, left.String)
 		}
 		if ifVersion > 0 && version != ifVersion {
 			return redgrid.Errorf(redgrid.KindPreconditionFailed, "resident %d was changed by someone else (version %d, yours %d): reload it", id, version, ifVersion)

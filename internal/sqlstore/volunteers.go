@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -16,10 +17,12 @@ import (
 
 func init() {
 	sealedTables = append(sealedTables, sealedTable{"volunteers", []string{"id_number", "phone"}})
+	indexedColumns = append(indexedColumns, indexedColumn{"volunteers", "id_index", "id_number", "id"})
 }
 
 const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.team_id, COALESCE(o.name, ''), v.colours, v.registered_on,
-	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at`
+	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at,
+	COALESCE(v.left_on, '')`
 
 const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id`
 
@@ -28,7 +31,7 @@ func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volun
 	var colours string
 	var created timeCol
 	if err := sc.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-		&v.Hours, &v.Version, &v.Path, &created); err != nil {
+		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn); err != nil {
 		return v, err
 	}
 	v.CreatedAt = created.t
@@ -73,6 +76,9 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 	}
 	idIndex := ring.IDIndex(id.Number)
 	vid, replayed, err := s.create(ctx, "volunteer", func(t *tx) (int64, error) {
+		if taken, err := t.indexTaken(ring, "volunteers", "id_index", "id", id.Number); err != nil || taken {
+			return 0, cmp.Or(err, errVolunteerRegistered())
+		}
 		var path, kind string
 		err := t.queryRow("SELECT path, kind FROM nodes WHERE id = ?", in.NodeID).Scan(&path, &kind)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -105,8 +111,7 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 			idIndex, sealOrEmpty(ring, "volunteers.phone", phone), in.TeamID, strings.Join(cols, ","), s.today(), s.now().UTC()).Scan(&vid)
 		if err != nil {
 			if isUnique(err) {
-				return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "that person is registered already",
-					Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is registered already"}}}
+				return 0, errVolunteerRegistered()
 			}
 			return 0, err
 		}
@@ -120,6 +125,11 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 	}
 	v, err := s.Volunteer(ctx, vid)
 	return v, replayed, err
+}
+
+func errVolunteerRegistered() error {
+	return &redgrid.Error{Kind: redgrid.KindConflict, Message: "that person is registered already",
+		Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is registered already"}}}
 }
 
 func sealOrEmpty(r *pii.Keyring, column, v string) string {
@@ -143,7 +153,7 @@ func (s *Store) Volunteers(ctx context.Context, path string, colour redgrid.Colo
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	q := "SELECT " + volunteerCols + volunteerFrom + " WHERE v.path >= ? AND v.path < ?"
+	q := "SELECT " + volunteerCols + volunteerFrom + " WHERE v.path >= ? AND v.path < ? AND v.left_on IS NULL"
 	args := []any{path, rangeEnd(path)}
 	if colour != "" {
 		q += " AND (',' || v.colours || ',') LIKE ?"
