@@ -37,7 +37,7 @@ func importRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 	if err != nil {
 		return err
 	}
-	s, err := c.open(ctx, c.logger(stderr))
+	s, _, err := c.openWithKeys(ctx, c.logger(stderr))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func exportRegisterCmd(ctx context.Context, reg *registers.Register, args []stri
 	if len(pos) != 1 || !strings.HasSuffix(strings.ToLower(pos[0]), ".xlsx") {
 		return fmt.Errorf("export %s needs exactly one FILE.xlsx", reg.Name)
 	}
-	s, err := c.open(ctx, c.logger(stderr))
+	s, _, err := c.openWithKeys(ctx, c.logger(stderr))
 	if err != nil {
 		return err
 	}
