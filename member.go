@@ -25,6 +25,14 @@ const (
 // Valid reports whether s is known.
 func (s MemberStatus) Valid() bool { return s == MemberFull || s == MemberProbationary }
 
+// MemberStatuses lists the statuses in the order the templates show them.
+var MemberStatuses = []MemberStatus{MemberFull, MemberProbationary}
+
+// Label is the Chinese name.
+func (s MemberStatus) Label() string {
+	return map[MemberStatus]string{MemberFull: "正式党员", MemberProbationary: "预备党员"}[s]
+}
+
 // Member is a party member.
 type Member struct {
 	ID            int64         `json:"id"`

@@ -63,6 +63,10 @@ usage:
   redgrid import grids FILE.geojson|FILE.zip [--dry-run] [--crs wgs84|gcj02|bd09] [--report FILE.json]
                    (GeoJSON, or a zipped Shapefile with .shp/.dbf/.prj; all or nothing)
   redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]
+  redgrid import REGISTER FILE.xlsx [--within CODE] [--good-rows-only] [--dry-run]
+  redgrid export REGISTER FILE.xlsx [--within CODE] [--by NAME]
+                   (REGISTER: buildings, households, residents, members, volunteers, units;
+                   exports mask phones and ID numbers and never show volunteers' ID numbers)
   redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
   redgrid bench intake [--db DSN] [--cases 50000] [--concurrency 64] [--rate 1000]
   redgrid apikey add NAME [--user USERNAME]   an Open311 client's API key, printed once

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/redgridtest"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 	"github.com/xuri/excelize/v2"
@@ -25,6 +26,7 @@ func TestRegisterImportExportFromTheCommandLine(t *testing.T) {
 	redgridtest.WriteKeyFile(t, dir) // the registers' personal data is sealed with the test keys
 	tr := redgridtest.BuildTree(t, s)
 	s.Close()
+	redgridtest.WriteKeyFile(t, dir) // the commands open the keys of personal data, as the server does
 	var out, errb bytes.Buffer
 	call := func(args ...string) error {
 		out.Reset()
@@ -79,5 +81,77 @@ func TestRegisterImportExportFromTheCommandLine(t *testing.T) {
 	}
 	if st, err := os.Stat(export); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("export file mode: %v %v", st.Mode(), err)
+	}
+}
+
+// TestNewRegistersFromTheCommandLine: `redgrid import buildings|members …` take the new
+// registers' sheets (a member placed in another community's branch refused with its row and
+// column, nothing written), and `redgrid export members` masks the phone.
+func TestNewRegistersFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s := redgridtest.OpenDSN(t, filepath.Join(dir, "redgrid.db"), sqlstore.Options{})
+	tr := redgridtest.BuildTree(t, s)
+	if _, _, err := s.CreatePartyOrg(ctx, redgrid.NewPartyOrg{Kind: redgrid.PartyBranch, Name: "柳林第一网格党支部", ParentID: &tr.Community2Committee.ID,
+		NodeID: tr.Grid3.ID, ValidFrom: "2020-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	redgridtest.WriteKeyFile(t, dir)
+	var out, errb bytes.Buffer
+	call := func(args ...string) error {
+		out.Reset()
+		errb.Reset()
+		return run(ctx, append(args, "--data", dir), strings.NewReader(""), &out, &errb)
+	}
+	save := func(name, sheetName string, rows ...[]any) string {
+		f := excelize.NewFile()
+		f.SetSheetName("Sheet1", sheetName)
+		for i, r := range rows {
+			f.SetSheetRow(sheetName, fmt.Sprintf("A%d", i+1), &r)
+		}
+		file := filepath.Join(dir, name)
+		if err := f.SaveAs(file); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	count := func(table string) int {
+		s := redgridtest.OpenDSN(t, filepath.Join(dir, "redgrid.db"), sqlstore.Options{})
+		defer s.Close()
+		var n int
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	buildings := save("buildings.xlsx", "楼栋", []any{"所属网格编码", "楼栋编码", "楼栋名称", "单元数", "地上层数"},
+		[]any{tr.Grid1.Code, "", "2号楼", 2, 6})
+	if err := call("import", "buildings", buildings, "--within", tr.Community1.Code); err != nil || !strings.Contains(out.String(), "1 created") {
+		t.Fatalf("import buildings: %v\n%s", err, out.String())
+	}
+	head := []any{"姓名", "联系电话", "所在党支部", "入党日期", "党员状态", "工作单位", "在职党员", "下沉党员", "居住地编码"}
+	members := save("members.xlsx", "党员", head,
+		[]any{"张三", "13800138000", "五堰第一网格党支部", "2001-07-01", "正式党员", "", "是", "是", tr.Grid1.Code},
+		[]any{"李四", "", "柳林第一网格党支部", "2001-07-01", "", "", "是", "是", tr.Grid1.Code})
+	err := call("import", "members", members)
+	if err == nil || !strings.Contains(out.String(), "党员 第3行 C列（所在党支部）") || !strings.Contains(out.String(), "[same_community]") || count("members") != 0 {
+		t.Fatalf("a member in another community's branch: %v\n%s", err, out.String())
+	}
+	if err := call("import", "members", members, "--good-rows-only"); err != nil || count("members") != 1 {
+		t.Fatalf("--good-rows-only: %v\n%s", err, out.String())
+	}
+	export := filepath.Join(dir, "members-out.xlsx")
+	if err := call("export", "members", export, "--by", "王书记"); err != nil || !strings.Contains(out.String(), "1 rows") {
+		t.Fatalf("export: %v %s", err, out.String())
+	}
+	x, err := excelize.OpenFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	phone, _ := x.GetCellValue("党员", "B2")
+	if phone != "138****8000" {
+		t.Fatalf("exported phone %q", phone)
 	}
 }

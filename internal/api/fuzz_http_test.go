@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/auth"
 	"github.com/redgrid/redgrid/internal/redgridtest"
+	"github.com/redgrid/redgrid/internal/registers"
 	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
@@ -70,6 +72,12 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/residents/1/unmask", "", `{"reason":"` + strings.Repeat("长", 201) + `"}`},
 		{"POST /api/v1/registers/households/import", "node=1&good_rows_only=yes", "PK\x03\x04\x14\x00\x00\x00\x08\x00"},
 		{"POST /api/v1/registers/residents/import", "node=1&dry_run=true", "PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"},
+		{"POST /api/v1/registers/buildings/import", "node=4", "PK\x03\x04\x14\x00\x00\x00\x08\x00"},
+		{"POST /api/v1/registers/members/import", "node=4&good_rows_only=true", "PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"},
+		{"POST /api/v1/registers/volunteers/import", "node=4&dry_run=1", "PK\x03\x04"},
+		{"POST /api/v1/registers/units/import", "node=2", ""},
+		{"GET /api/v1/registers/volunteers/export", "node=4", ""},
+		{"GET /api/v1/registers/units/template", "", ""},
 		{"GET /api/v1/registers/pets/template", "", ""},
 		{"GET /api/v1/registers/households/export", "node=999999", ""},
 		{"GET /api/v1/registers/residents/export", "node=1&unmasked=true&reason=%00", ""},
@@ -93,6 +101,14 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/public/certificates/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
+	}
+	// Real sheets of the spreadsheet registers: their templates, each with its example row.
+	for _, name := range []string{"buildings", "members", "volunteers", "units"} {
+		var b bytes.Buffer
+		if err := registers.All[name].Schema.Template(&b); err != nil {
+			f.Fatal(err)
+		}
+		f.Add("POST /api/v1/registers/"+name+"/import", "node=1&good_rows_only=true", b.String())
 	}
 	f.Fuzz(func(t *testing.T, route, query, body string) {
 		method, path, ok := strings.Cut(route, " ")

@@ -329,7 +329,8 @@ func (s *Server) importRegister(w http.ResponseWriter, r *http.Request, p *redgr
 	if err != nil {
 		return err
 	}
-	if !p.Can(redgrid.ActWriteRegister, n.Path) && !p.Can(redgrid.ActWriteRegister, childPath(n.Path)) {
+	act := reg.WriteAction()
+	if !p.Can(act, childPath(n.Path)) {
 		return forbidden("importing into " + n.Name)
 	}
 	q := r.URL.Query()
@@ -347,7 +348,7 @@ func (s *Server) importRegister(w http.ResponseWriter, r *http.Request, p *redgr
 	}
 	rep, err := registers.Import(r.Context(), s.store, reg, bytes.NewReader(body), int64(len(body)), registers.Options{
 		Within: n.Path, GoodRowsOnly: goodOnly, DryRun: dry,
-		Allowed:    func(path string) bool { return p.Can(redgrid.ActWriteRegister, path) },
+		Allowed:    func(path string) bool { return p.Can(act, path) },
 		TagAllowed: func(path string, t redgrid.CareTag) bool { return len(seenTags(p, path, []redgrid.CareTag{t})) > 0 },
 	})
 	var fe *sheet.FileError

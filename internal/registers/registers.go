@@ -31,6 +31,18 @@ type Register struct {
 	// Personal lists the fields an unmasked export shows in full (logged as an unmasking); a
 	// register without any is never exported unmasked.
 	Personal []string
+	// Write is the action an importer needs where the rows land (Options.Allowed is asked about
+	// it): ActWriteRegister unless set — buildings are nodes (ActWriteNode), members are the
+	// party's (ActWriteParty), units are organisations (ActWriteOrg).
+	Write redgrid.Action
+}
+
+// WriteAction is the action importing the register needs.
+func (r *Register) WriteAction() redgrid.Action {
+	if r.Write == "" {
+		return redgrid.ActWriteRegister
+	}
+	return r.Write
 }
 
 // All lists the registers by name.
@@ -125,8 +137,11 @@ func write[T any](res *sheet.Result, schema *sheet.Schema, opt Options, rows []T
 	}
 }
 
-// schemaField maps a store field name to the schema's column key where they differ.
+// schemaField maps a store field name to the schema's column key where they differ (storeFields).
 func schemaField(schema *sheet.Schema, field string) string {
+	if key, ok := storeFields[schema.Register][field]; ok {
+		field = key
+	}
 	for _, c := range schema.Columns {
 		if c.Key == field {
 			return field
@@ -134,6 +149,19 @@ func schemaField(schema *sheet.Schema, field string) string {
 	}
 	return ""
 }
+
+// storeFields maps, per register, the store's field names to the columns that name the same
+// thing by code or name (the store refuses branch_id; the sheet's column is the branch's name).
+var storeFields = map[string]map[string]string{
+	"buildings":  {"parent_id": "grid_code", "code": "code"},
+	"members":    {"branch_id": "branch", "residence_id": "residence_code"},
+	"volunteers": {"node_id": "node_code", "team_id": "team"},
+	"units":      {"home_node_id": "home_code", "node_ids": "served_codes"},
+}
+
+// below is a path strictly below path: where a new child of the node at path will lie (writes
+// are allowed strictly below the node a role is held at, as the API's childPath).
+func below(path string) string { return path + "0/" }
 
 // ExportInfo builds the stamp of an export.
 func ExportInfo(by string, at time.Time, scope string, masked bool) sheet.ExportInfo {
@@ -160,4 +188,12 @@ func (c *nodeCache) byCode(ctx context.Context, code string) (*redgrid.Node, err
 	}
 	c.m[code] = &n
 	return &n, nil
+}
+
+// problemOf is the first field an error names, the rule and the message.
+func problemOf(err error) (field, rule, msg string) {
+	if re, ok := err.(*redgrid.Error); ok && len(re.Fields) > 0 {
+		return re.Fields[0].Field, re.Fields[0].Rule, re.Fields[0].Message
+	}
+	return "", "invalid", err.Error()
 }

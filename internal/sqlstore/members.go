@@ -64,31 +64,9 @@ func (s *Store) CreateMember(ctx context.Context, in redgrid.NewMember) (redgrid
 		phone = ring.Seal("members.phone", p)
 	}
 	id, replayed, err := s.create(ctx, "member", func(t *tx) (int64, error) {
-		var rkind, rpath string
-		err := t.queryRow("SELECT kind, path FROM nodes WHERE id = ?", in.ResidenceID).Scan(&rkind, &rpath)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, redgrid.Invalid("residence_id", "exists", "residence_id names no node")
-		}
+		rpath, err := t.memberPlace(in)
 		if err != nil {
 			return 0, err
-		}
-		if len(redgrid.PathIDs(rpath)) < 4 {
-			return 0, redgrid.Invalid("residence_id", "kind", "residence_id must be a grid, micro-grid or building")
-		}
-		var bkind, bpath string
-		err = t.queryRow("SELECT p.kind, n.path FROM party_orgs p JOIN nodes n ON n.id = p.node_id WHERE p.id = ?", in.BranchID).Scan(&bkind, &bpath)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && redgrid.PartyKind(bkind) != redgrid.PartyBranch {
-			return 0, redgrid.Invalid("branch_id", "kind", "branch_id must name a party branch (党支部)")
-		}
-		if err != nil {
-			return 0, err
-		}
-		if in.Sinking {
-			c, _ := communityOf(rpath)
-			bc, err := communityOf(bpath)
-			if err != nil || bc != c {
-				return 0, redgrid.Invalid("branch_id", "same_community", "a sinking member is placed in a branch of the community where they live")
-			}
 		}
 		var id int64
 		err = t.queryRow(`INSERT INTO members (name, phone, branch_id, joined_on, status, workplace, in_service, sinking, residence_id, path, user_id, created_at)
@@ -104,6 +82,39 @@ func (s *Store) CreateMember(ctx context.Context, in redgrid.NewMember) (redgrid
 	}
 	m, err := s.Member(ctx, id)
 	return m, replayed, err
+}
+
+// memberPlace checks where a member is placed: the residence is a grid, micro-grid or building,
+// the branch a branch, and a sinking member's branch leads a node of the community where they
+// live. It returns the residence's path.
+func (t *tx) memberPlace(in redgrid.NewMember) (string, error) {
+	var rkind, rpath string
+	err := t.queryRow("SELECT kind, path FROM nodes WHERE id = ?", in.ResidenceID).Scan(&rkind, &rpath)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", redgrid.Invalid("residence_id", "exists", "residence_id names no node")
+	}
+	if err != nil {
+		return "", err
+	}
+	if len(redgrid.PathIDs(rpath)) < 4 {
+		return "", redgrid.Invalid("residence_id", "kind", "residence_id must be a grid, micro-grid or building")
+	}
+	var bkind, bpath string
+	err = t.queryRow("SELECT p.kind, n.path FROM party_orgs p JOIN nodes n ON n.id = p.node_id WHERE p.id = ?", in.BranchID).Scan(&bkind, &bpath)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && redgrid.PartyKind(bkind) != redgrid.PartyBranch {
+		return "", redgrid.Invalid("branch_id", "kind", "branch_id must name a party branch (党支部)")
+	}
+	if err != nil {
+		return "", err
+	}
+	if in.Sinking {
+		c, _ := communityOf(rpath)
+		bc, err := communityOf(bpath)
+		if err != nil || bc != c {
+			return "", redgrid.Invalid("branch_id", "same_community", "a sinking member is placed in a branch of the community where they live")
+		}
+	}
+	return rpath, nil
 }
 
 // Member returns one member with the current registration. KindNotFound when there is none.

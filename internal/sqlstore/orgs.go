@@ -173,34 +173,7 @@ func (s *Store) CreateOrg(ctx context.Context, in redgrid.NewOrg) (o redgrid.Org
 		in.ValidFrom = s.today()
 	}
 	id, replayed, err := s.create(ctx, "org", func(t *tx) (int64, error) {
-		if _, err := t.lockNode(in.HomeNodeID); err != nil {
-			if redgrid.ErrorKind(err) == redgrid.KindNotFound {
-				return 0, redgrid.Invalid("home_node_id", "exists", "home node does not exist")
-			}
-			return 0, err
-		}
-		full, ini := hanzi.Keys(in.Name)
-		now := s.now().UTC()
-		var credit any
-		if in.CreditCode != nil && *in.CreditCode != "" {
-			credit = *in.CreditCode
-		}
-		var id int64
-		if err := t.queryRow("INSERT INTO orgs (kind, name, credit_code, home_node_id, contact, pinyin, initials, valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			string(in.Kind), in.Name, credit, in.HomeNodeID, in.Contact, full, ini, in.ValidFrom, now, now).Scan(&id); err != nil {
-			if isUnique(err) {
-				return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "credit_code is already registered", Fields: []redgrid.FieldError{{Field: "credit_code", Rule: "unique", Message: "credit_code is already registered"}}}
-			}
-			return 0, err
-		}
-		if err := t.orgNodes(id, in.NodeIDs); err != nil {
-			return 0, err
-		}
-		detail := map[string]any{"kind": in.Kind, "name": in.Name, "home_node_id": in.HomeNodeID, "node_ids": in.NodeIDs}
-		if err := t.history("org", id, "create", map[string]any{}, detail); err != nil {
-			return 0, err
-		}
-		return id, t.audit("org.create", "org:"+strconv.FormatInt(id, 10), detail)
+		return t.insertOrg(in)
 	})
 	if err != nil {
 		return o, false, err
@@ -220,85 +193,124 @@ func (s *Store) UpdateOrg(ctx context.Context, id int64, p redgrid.OrgPatch, ifV
 		return redgrid.Org{}, err
 	}
 	err = s.write(ctx, func(t *tx) error {
-		var version int
-		err := t.queryRow("SELECT version FROM orgs WHERE id = ?"+t.s.dialect.forUpdate(), id).Scan(&version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return redgrid.Errorf(redgrid.KindNotFound, "organisation %d not found", id)
-		}
-		if err != nil {
-			return err
-		}
-		if ifVersion > 0 && version != ifVersion {
-			return redgrid.Errorf(redgrid.KindPreconditionFailed, "organisation %d was changed by someone else: reload it", id)
-		}
-		old, nu := map[string]any{}, map[string]any{}
-		if p.Name != nil && strings.TrimSpace(*p.Name) != cur.Name {
-			name := strings.TrimSpace(*p.Name)
-			full, ini := hanzi.Keys(name)
-			if _, err := t.exec("UPDATE orgs SET name = ?, pinyin = ?, initials = ? WHERE id = ?", name, full, ini, id); err != nil {
-				return err
-			}
-			if err := t.history("org", id, "rename", map[string]any{"name": cur.Name}, map[string]any{"name": name}); err != nil {
-				return err
-			}
-			old["name"], nu["name"] = cur.Name, name
-		}
-		if p.CreditCode != nil {
-			var credit any
-			if *p.CreditCode != "" {
-				credit = *p.CreditCode
-			}
-			if _, err := t.exec("UPDATE orgs SET credit_code = ? WHERE id = ?", credit, id); err != nil {
-				if isUnique(err) {
-					return &redgrid.Error{Kind: redgrid.KindConflict, Message: "credit_code is already registered", Fields: []redgrid.FieldError{{Field: "credit_code", Rule: "unique", Message: "credit_code is already registered"}}}
-				}
-				return err
-			}
-			nu["credit_code"] = credit
-		}
-		if p.Contact != nil {
-			if _, err := t.exec("UPDATE orgs SET contact = ? WHERE id = ?", *p.Contact, id); err != nil {
-				return err
-			}
-			nu["contact"] = *p.Contact
-		}
-		if p.NodeIDs != nil {
-			if err := t.orgNodes(id, *p.NodeIDs); err != nil {
-				return err
-			}
-			if err := t.history("org", id, "links", map[string]any{"node_ids": cur.NodeIDs}, map[string]any{"node_ids": *p.NodeIDs}); err != nil {
-				return err
-			}
-			old["node_ids"], nu["node_ids"] = cur.NodeIDs, *p.NodeIDs
-		}
-		if p.ValidTo != nil {
-			to := p.ValidTo
-			if *to == "" {
-				to = nil
-			}
-			if to != nil && *to < cur.ValidFrom {
-				return redgrid.Invalid("valid_to", "after_valid_from", "valid_to must not be before valid_from")
-			}
-			if _, err := t.exec("UPDATE orgs SET valid_to = ? WHERE id = ?", nullDate(to), id); err != nil {
-				return err
-			}
-			if err := t.history("org", id, "validity", map[string]any{"valid_to": cur.ValidTo}, map[string]any{"valid_to": to}); err != nil {
-				return err
-			}
-			nu["valid_to"] = to
-		}
-		if len(nu) == 0 {
-			return nil
-		}
-		if _, err := t.exec("UPDATE orgs SET version = version + 1, updated_at = ? WHERE id = ?", s.now().UTC(), id); err != nil {
-			return err
-		}
-		return t.audit("org.update", "org:"+strconv.FormatInt(id, 10), map[string]any{"old": old, "new": nu})
+		return t.updateOrg(id, cur, p, ifVersion)
 	})
 	if err != nil {
 		return redgrid.Org{}, err
 	}
 	return s.Org(ctx, id)
+}
+
+// insertOrg registers a checked organisation (name trimmed, valid_from set) and links the nodes
+// it serves.
+func (t *tx) insertOrg(in redgrid.NewOrg) (int64, error) {
+	if _, err := t.lockNode(in.HomeNodeID); err != nil {
+		if redgrid.ErrorKind(err) == redgrid.KindNotFound {
+			return 0, redgrid.Invalid("home_node_id", "exists", "home node does not exist")
+		}
+		return 0, err
+	}
+	full, ini := hanzi.Keys(in.Name)
+	now := t.s.now().UTC()
+	var credit any
+	if in.CreditCode != nil && *in.CreditCode != "" {
+		credit = *in.CreditCode
+	}
+	var id int64
+	if err := t.queryRow("INSERT INTO orgs (kind, name, credit_code, home_node_id, contact, pinyin, initials, valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		string(in.Kind), in.Name, credit, in.HomeNodeID, in.Contact, full, ini, in.ValidFrom, now, now).Scan(&id); err != nil {
+		if isUnique(err) {
+			return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "credit_code is already registered", Fields: []redgrid.FieldError{{Field: "credit_code", Rule: "unique", Message: "credit_code is already registered"}}}
+		}
+		return 0, err
+	}
+	if err := t.orgNodes(id, in.NodeIDs); err != nil {
+		return 0, err
+	}
+	detail := map[string]any{"kind": in.Kind, "name": in.Name, "home_node_id": in.HomeNodeID, "node_ids": in.NodeIDs}
+	if err := t.history("org", id, "create", map[string]any{}, detail); err != nil {
+		return 0, err
+	}
+	return id, t.audit("org.create", "org:"+strconv.FormatInt(id, 10), detail)
+}
+
+// updateOrg applies a checked patch to the organisation cur (as read before the transaction);
+// ifVersion > 0 makes it conditional.
+func (t *tx) updateOrg(id int64, cur redgrid.Org, p redgrid.OrgPatch, ifVersion int) error {
+	var version int
+	err := t.queryRow("SELECT version FROM orgs WHERE id = ?"+t.s.dialect.forUpdate(), id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return redgrid.Errorf(redgrid.KindNotFound, "organisation %d not found", id)
+	}
+	if err != nil {
+		return err
+	}
+	if ifVersion > 0 && version != ifVersion {
+		return redgrid.Errorf(redgrid.KindPreconditionFailed, "organisation %d was changed by someone else: reload it", id)
+	}
+	old, nu := map[string]any{}, map[string]any{}
+	if p.Name != nil && strings.TrimSpace(*p.Name) != cur.Name {
+		name := strings.TrimSpace(*p.Name)
+		full, ini := hanzi.Keys(name)
+		if _, err := t.exec("UPDATE orgs SET name = ?, pinyin = ?, initials = ? WHERE id = ?", name, full, ini, id); err != nil {
+			return err
+		}
+		if err := t.history("org", id, "rename", map[string]any{"name": cur.Name}, map[string]any{"name": name}); err != nil {
+			return err
+		}
+		old["name"], nu["name"] = cur.Name, name
+	}
+	if p.CreditCode != nil {
+		var credit any
+		if *p.CreditCode != "" {
+			credit = *p.CreditCode
+		}
+		if _, err := t.exec("UPDATE orgs SET credit_code = ? WHERE id = ?", credit, id); err != nil {
+			if isUnique(err) {
+				return &redgrid.Error{Kind: redgrid.KindConflict, Message: "credit_code is already registered", Fields: []redgrid.FieldError{{Field: "credit_code", Rule: "unique", Message: "credit_code is already registered"}}}
+			}
+			return err
+		}
+		nu["credit_code"] = credit
+	}
+	if p.Contact != nil {
+		if _, err := t.exec("UPDATE orgs SET contact = ? WHERE id = ?", *p.Contact, id); err != nil {
+			return err
+		}
+		nu["contact"] = *p.Contact
+	}
+	if p.NodeIDs != nil {
+		if err := t.orgNodes(id, *p.NodeIDs); err != nil {
+			return err
+		}
+		if err := t.history("org", id, "links", map[string]any{"node_ids": cur.NodeIDs}, map[string]any{"node_ids": *p.NodeIDs}); err != nil {
+			return err
+		}
+		old["node_ids"], nu["node_ids"] = cur.NodeIDs, *p.NodeIDs
+	}
+	if p.ValidTo != nil {
+		to := p.ValidTo
+		if *to == "" {
+			to = nil
+		}
+		if to != nil && *to < cur.ValidFrom {
+			return redgrid.Invalid("valid_to", "after_valid_from", "valid_to must not be before valid_from")
+		}
+		if _, err := t.exec("UPDATE orgs SET valid_to = ? WHERE id = ?", nullDate(to), id); err != nil {
+			return err
+		}
+		if err := t.history("org", id, "validity", map[string]any{"valid_to": cur.ValidTo}, map[string]any{"valid_to": to}); err != nil {
+			return err
+		}
+		nu["valid_to"] = to
+	}
+	if len(nu) == 0 {
+		return nil
+	}
+	if _, err := t.exec("UPDATE orgs SET version = version + 1, updated_at = ? WHERE id = ?", t.s.now().UTC(), id); err != nil {
+		return err
+	}
+	return t.audit("org.update", "org:"+strconv.FormatInt(id, 10), map[string]any{"old": old, "new": nu})
 }
 
 // OrgNodePaths returns the paths of the nodes an organisation serves (a department's scope).

@@ -74,51 +74,8 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 	if err != nil {
 		return redgrid.Volunteer{}, false, err
 	}
-	idIndex := ring.IDIndex(id.Number)
 	vid, replayed, err := s.create(ctx, "volunteer", func(t *tx) (int64, error) {
-		if taken, err := t.indexTaken(ring, "volunteers", "id_index", "id", id.Number); err != nil || taken {
-			return 0, cmp.Or(err, errVolunteerRegistered())
-		}
-		var path, kind string
-		err := t.queryRow("SELECT path, kind FROM nodes WHERE id = ?", in.NodeID).Scan(&path, &kind)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, redgrid.Invalid("node_id", "exists", "node_id names no node")
-		}
-		if err != nil {
-			return 0, err
-		}
-		if in.TeamID != nil {
-			var okind string
-			err := t.queryRow("SELECT kind FROM orgs WHERE id = ?", *in.TeamID).Scan(&okind)
-			if errors.Is(err, sql.ErrNoRows) || err == nil && redgrid.OrgKind(okind) != redgrid.OrgVolunteerTeam {
-				return 0, redgrid.Invalid("team_id", "kind", "team_id must name a volunteer team (志愿服务队)")
-			}
-			if err != nil {
-				return 0, err
-			}
-		}
-		var district string
-		if err := t.queryRow("SELECT code FROM nodes WHERE id = ?", redgrid.PathIDs(path)[0]).Scan(&district); err != nil {
-			return 0, err
-		}
-		cols := make([]string, len(in.Colours))
-		for i, c := range in.Colours {
-			cols[i] = string(c)
-		}
-		var vid int64
-		err = t.queryRow(`INSERT INTO volunteers (number, node_id, path, name, id_number, id_index, phone, team_id, colours, registered_on, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, "new:"+idIndex, in.NodeID, path, in.Name, ring.Seal("volunteers.id_number", id.Number),
-			idIndex, sealOrEmpty(ring, "volunteers.phone", phone), in.TeamID, strings.Join(cols, ","), s.today(), s.now().UTC()).Scan(&vid)
-		if err != nil {
-			if isUnique(err) {
-				return 0, errVolunteerRegistered()
-			}
-			return 0, err
-		}
-		if _, err := t.exec("UPDATE volunteers SET number = ? WHERE id = ?", fmt.Sprintf("ZY%s%08d", district, vid), vid); err != nil {
-			return 0, err
-		}
-		return vid, t.audit("volunteer.register", "volunteer/"+strconv.FormatInt(vid, 10), map[string]any{"node": in.NodeID, "colours": in.Colours})
+		return t.insertVolunteer(ring, in, id.Number, phone)
 	})
 	if err != nil {
 		return redgrid.Volunteer{}, false, err
@@ -130,6 +87,57 @@ func (s *Store) RegisterVolunteer(ctx context.Context, in redgrid.NewVolunteer) 
 func errVolunteerRegistered() error {
 	return &redgrid.Error{Kind: redgrid.KindConflict, Message: "that person is registered already",
 		Fields: []redgrid.FieldError{{Field: "id_number", Rule: "unique", Message: "that ID number is registered already"}}}
+}
+
+// insertVolunteer registers a volunteer whose ID number (idNumber, checked) and phone
+// (normalised, or "") are given in the clear: both are sealed, the ID number's keyed hash keeps
+// one registration per person under every index key (KindConflict id_number unique), and the unified number is ZY + the
+// district's code + the id in 8 digits.
+func (t *tx) insertVolunteer(ring *pii.Keyring, in redgrid.NewVolunteer, idNumber, phone string) (int64, error) {
+	if taken, err := t.indexTaken(ring, "volunteers", "id_index", "id", idNumber); err != nil || taken {
+		return 0, cmp.Or(err, errVolunteerRegistered())
+	}
+	idIndex := ring.IDIndex(idNumber)
+	var path, kind string
+	err := t.queryRow("SELECT path, kind FROM nodes WHERE id = ?", in.NodeID).Scan(&path, &kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, redgrid.Invalid("node_id", "exists", "node_id names no node")
+	}
+	if err != nil {
+		return 0, err
+	}
+	if in.TeamID != nil {
+		var okind string
+		err := t.queryRow("SELECT kind FROM orgs WHERE id = ?", *in.TeamID).Scan(&okind)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && redgrid.OrgKind(okind) != redgrid.OrgVolunteerTeam {
+			return 0, redgrid.Invalid("team_id", "kind", "team_id must name a volunteer team (志愿服务队)")
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	var district string
+	if err := t.queryRow("SELECT code FROM nodes WHERE id = ?", redgrid.PathIDs(path)[0]).Scan(&district); err != nil {
+		return 0, err
+	}
+	cols := make([]string, len(in.Colours))
+	for i, c := range in.Colours {
+		cols[i] = string(c)
+	}
+	var vid int64
+	err = t.queryRow(`INSERT INTO volunteers (number, node_id, path, name, id_number, id_index, phone, team_id, colours, registered_on, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, "new:"+idIndex, in.NodeID, path, in.Name, ring.Seal("volunteers.id_number", idNumber),
+		idIndex, sealOrEmpty(ring, "volunteers.phone", phone), in.TeamID, strings.Join(cols, ","), t.s.today(), t.s.now().UTC()).Scan(&vid)
+	if err != nil {
+		if isUnique(err) {
+			return 0, errVolunteerRegistered()
+		}
+		return 0, err
+	}
+	if _, err := t.exec("UPDATE volunteers SET number = ? WHERE id = ?", fmt.Sprintf("ZY%s%08d", district, vid), vid); err != nil {
+		return 0, err
+	}
+	return vid, t.audit("volunteer.register", "volunteer/"+strconv.FormatInt(vid, 10), map[string]any{"node": in.NodeID, "colours": in.Colours})
 }
 
 func sealOrEmpty(r *pii.Keyring, column, v string) string {
