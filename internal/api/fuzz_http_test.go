@@ -98,6 +98,17 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/registrations/1/confirm", "", ""},
 		{"PUT /api/v1/members/1/roster", "", `{"weekdays":[0,1,1]}`},
 		{"GET /api/v1/roster/gaps", "node=1", ""},
+		{"POST /api/v1/members/1/posts", "", `{"kind":"other","name":"\u0000","node_id":10,"duties":"巡楼\n","starts_on":"2026-02-29","ends_on":"2025-01-01"}`},
+		{"POST /api/v1/members/1/posts", "", `{"kind":"patrol","node_id":9223372036854775807,"duties":"x","ends_on":null}`},
+		{"PATCH /api/v1/posts/1", "", `{"kind":"mediation","node_id":-1,"ends_on":"2026-01-01","clear_ends_on":true}`},
+		{"DELETE /api/v1/posts/1", "", ""},
+		{"GET /api/v1/posts", "node=1", ""},
+		{"GET /api/v1/posts/gaps", "node=1&kinds=patrol,,other&level=building", ""},
+		{"GET /api/v1/members/1/posts", "", ""},
+		{"POST /api/v1/baobao", "", `{"member_id":1,"building_id":10,"household_id":1,"starts_on":"0000-00-00"}`},
+		{"GET /api/v1/baobao", "node=1&household=1", ""},
+		{"GET /api/v1/baobao/gaps", "node=4", ""},
+		{"DELETE /api/v1/baobao/1", "", ""},
 		{"GET /api/v1/public/certificates/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
