@@ -301,9 +301,10 @@ type VolunteerRow struct {
 	NodeCode  string
 }
 
-// VolunteersForExport lists every volunteer of the subtree at path by number.
+// VolunteersForExport lists every volunteer of the subtree at path who has not left, by number,
+// phones in the clear.
 func (s *Store) VolunteersForExport(ctx context.Context, path string) ([]VolunteerRow, error) {
-	rows, err := s.query(ctx, "SELECT "+volunteerCols+", n.code"+volunteerFrom+" WHERE v.path >= ? AND v.path < ? ORDER BY v.number", path, rangeEnd(path))
+	rows, err := s.query(ctx, "SELECT "+volunteerCols+", n.code"+volunteerFrom+" WHERE v.path >= ? AND v.path < ? AND v.left_on IS NULL ORDER BY v.number", path, rangeEnd(path))
 	if err != nil {
 		return nil, err
 	}
@@ -311,20 +312,9 @@ func (s *Store) VolunteersForExport(ctx context.Context, path string) ([]Volunte
 	var out []VolunteerRow
 	for rows.Next() {
 		var x VolunteerRow
-		v := &x.Volunteer
-		var colours string
-		var created timeCol
-		if err := rows.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-			&v.Hours, &v.Version, &v.Path, &created, &x.NodeCode); err != nil {
+		var err error
+		if x.Volunteer, err = s.scanVolunteerPlain(rows, &x.NodeCode); err != nil {
 			return nil, err
-		}
-		for _, c := range strings.Split(colours, ",") {
-			if c != "" {
-				v.Colours = append(v.Colours, redgrid.Colour(c))
-			}
-		}
-		if v.Phone, err = s.open("volunteers.phone", v.Phone); err != nil {
-			return nil, errors.New("volunteer " + strconv.FormatInt(v.ID, 10) + ": " + err.Error())
 		}
 		out = append(out, x)
 	}

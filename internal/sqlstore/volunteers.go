@@ -26,12 +26,23 @@ const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.tea
 
 const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id`
 
-func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volunteer, error) {
+func (s *Store) scanVolunteer(sc scanner) (redgrid.Volunteer, error) {
+	v, err := s.scanVolunteerPlain(sc)
+	if err == nil && v.Phone != "" {
+		v.Phone = pii.MaskPhone(v.Phone)
+	}
+	return v, err
+}
+
+// scanVolunteerPlain is scanVolunteer with the phone in the clear (for an export, which masks
+// it unless asked not to); columns after volunteerCols go to extra.
+func (s *Store) scanVolunteerPlain(sc scanner, extra ...any) (redgrid.Volunteer, error) {
 	var v redgrid.Volunteer
 	var colours string
 	var created timeCol
-	if err := sc.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn); err != nil {
+	dest := []any{&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
+		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return v, err
 	}
 	v.CreatedAt = created.t
@@ -44,9 +55,6 @@ func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volun
 	phone, err := s.open("volunteers.phone", v.Phone)
 	if err != nil {
 		return v, errors.New("volunteer " + strconv.FormatInt(v.ID, 10) + ": " + err.Error())
-	}
-	if phone != "" {
-		phone = pii.MaskPhone(phone)
 	}
 	v.Phone = phone
 	return v, nil
