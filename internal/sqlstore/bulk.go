@@ -48,7 +48,7 @@ type bulkRow struct {
 	// rollup moves the case's counters.
 	rollup func(*rollupAcc)
 	// near, when set, is the duplicate search of CaseIntake.Near, run once every row of the
-	// batch is written: on SQLite for each case, on PostgreSQL for the batch in one statement.
+	// batch is written, with the other searches of the batch (nearAll).
 	near *nearSearch
 }
 
@@ -88,18 +88,9 @@ func (t *tx) writeBulk(rows []*bulkRow, acc *rollupAcc) error {
 	for i, r := range rows {
 		*r.id = ids[i]
 		r.rollup(acc)
-		if r.near == nil {
-			continue
-		}
-		if t.s.dialect == postgres {
+		if r.near != nil {
 			searches, searchIDs = append(searches, r.near), append(searchIDs, ids[i])
-			continue
 		}
-		found, err := r.near.run(t.query, "<", ids[i])
-		if err != nil {
-			return err
-		}
-		*r.near.out = found
 	}
 	if len(searches) > 0 {
 		return t.nearAll(searches, searchIDs)

@@ -943,7 +943,15 @@ type nearSearch struct {
 // radius, so that it never drops a point the exact distance the caller measures would keep);
 // only then are the most recent taken.
 func (n nearSearch) sql(v func(name string) string, not string) string {
-	return `SELECT id, state, lng, lat, description, created_at FROM cases
+	return n.sqlOf(nearCaseCols, v, not)
+}
+
+// nearCaseCols are the columns of a candidate that scan reads.
+const nearCaseCols = "id, state, lng, lat, description, created_at"
+
+// sqlOf is sql selecting cols.
+func (n nearSearch) sqlOf(cols string, v func(name string) string, not string) string {
+	return `SELECT ` + cols + ` FROM cases
 		WHERE node_id = ` + v("node") + ` AND category_id = ` + v("cat") + ` AND lat BETWEEN ` + v("lat0") + ` AND ` + v("lat1") +
 		` AND lng BETWEEN ` + v("lng0") + ` AND ` + v("lng1") + `
 		AND (lat - ` + v("lat") + `) * (lat - ` + v("lat") + `) + (lng - ` + v("lng") + `) * (lng - ` + v("lng") + `) * ` + v("cos2") + ` <= ` + v("r2") + `
@@ -1002,42 +1010,75 @@ func (n nearSearch) of(c redgrid.Case) redgrid.Case {
 	return c
 }
 
-// nearAll runs the searches of a batch of new cases (PostgreSQL) in one statement: a lateral
-// join of each case's parameters, from one array per parameter, with its own search, each case
-// seeing the cases received before it (ids below its own, this batch's included).
+// nearAll runs the searches of a batch of new cases in one statement per engine's batch, each
+// case seeing the cases received before it (ids below its own, this batch's included): a round
+// trip (PostgreSQL) or a statement's start and end (SQLite) per case cost more than the search.
+// The parameters of every search are a table q, joined with each row's own search.
 func (t *tx) nearAll(searches []*nearSearch, ids []int64) error {
-	cols := make([][]any, len(nearCols))
-	for i, n := range searches {
-		vals := n.args(ids[i])
-		for c, col := range nearCols {
-			cols[c] = append(cols[c], vals[col[0]])
-		}
+	for _, n := range searches {
 		*n.out = []redgrid.Case{}
-	}
-	args := make([]any, len(cols)+1)
-	sel := make([]string, len(nearCols))
-	idx := make([]int64, len(searches))
-	for i := range idx {
-		idx[i] = int64(i)
-	}
-	args[0] = idx
-	for c, col := range nearCols {
-		switch col[1] {
-		case "bigint":
-			args[c+1] = typed[int64](cols[c])
-		case "float8":
-			args[c+1] = typed[float64](cols[c])
-		default:
-			args[c+1] = typed[time.Time](cols[c])
-		}
-		sel[c] = "?::" + col[1] + "[]"
 	}
 	names := make([]string, len(nearCols))
 	for c, col := range nearCols {
 		names[c] = col[0]
 	}
-	q := "SELECT q.i, c.id, c.state, c.lng, c.lat, c.description, c.created_at FROM unnest(?::bigint[], " + strings.Join(sel, ", ") + ") AS q(i, " + strings.Join(names, ", ") +
-		") CROSS JOIN LATERAL (" + searches[0].sql(func(name string) string { return "q." + name }, "<") + ") AS c ORDER BY q.i, c.created_at DESC, c.id DESC"
+	own := func(name string) string { return "q." + name }
+	if t.s.dialect == postgres {
+		// q is an unnest of one array per parameter (one statement and plan for any batch); the
+		// search is a lateral subquery, so that it stops at its own LIMIT.
+		cols := make([][]any, len(nearCols))
+		idx := make([]int64, len(searches))
+		for i, n := range searches {
+			idx[i] = int64(i)
+			vals := n.args(ids[i])
+			for c, col := range nearCols {
+				cols[c] = append(cols[c], vals[col[0]])
+			}
+		}
+		args := []any{idx}
+		arrays := []string{"?::bigint[]"}
+		for c, col := range nearCols {
+			switch col[1] {
+			case "bigint":
+				args = append(args, typed[int64](cols[c]))
+			case "float8":
+				args = append(args, typed[float64](cols[c]))
+			default:
+				args = append(args, typed[time.Time](cols[c]))
+			}
+			arrays = append(arrays, "?::"+col[1]+"[]")
+		}
+		q := "SELECT q.i, c." + strings.ReplaceAll(nearCaseCols, ", ", ", c.") + " FROM unnest(" + strings.Join(arrays, ", ") +
+			") AS q(i, " + strings.Join(names, ", ") + ") CROSS JOIN LATERAL (" + searches[0].sql(own, "<") +
+			") AS c ORDER BY q.i, c.created_at DESC, c.id DESC"
+		return t.nearRows(searches, q, args)
+	}
+	// SQLite: q is a VALUES list (in chunks, so that only a few statements are prepared and
+	// cached), and each row of q takes the cases whose ids its own search returns.
+	for from := 0; from < len(searches); {
+		size := chunk(len(searches) - from)
+		row := "(?" + strings.Repeat(", ?", len(nearCols)) + ")"
+		args := make([]any, 0, size*(len(nearCols)+1))
+		for i := from; i < from+size; i++ {
+			vals := searches[i].args(ids[i])
+			args = append(args, int64(i))
+			for _, col := range nearCols {
+				args = append(args, vals[col[0]])
+			}
+		}
+		q := "WITH q(i, " + strings.Join(names, ", ") + ") AS (VALUES " + row + strings.Repeat(", "+row, size-1) +
+			") SELECT q.i, c." + strings.ReplaceAll(nearCaseCols, ", ", ", c.") + " FROM q JOIN cases c ON c.id IN (" +
+			searches[0].sqlOf("id", own, "<") + ") ORDER BY q.i, c.created_at DESC, c.id DESC"
+		if err := t.nearRows(searches, q, args); err != nil {
+			return err
+		}
+		from += size
+	}
+	return nil
+}
+
+// nearRows reads the candidates of a nearAll statement into their searches' results.
+func (t *tx) nearRows(searches []*nearSearch, q string, args []any) error {
 	rows, err := t.query(q, args...)
 	if err != nil {
 		return err
