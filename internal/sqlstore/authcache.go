@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/redgrid/redgrid"
 )
 
@@ -12,13 +14,17 @@ import (
 // much as the rest of a case intake; within AuthTTL they are read once. A change made through
 // this store — any write transaction, a logout — empties the cache at once, so on one server a
 // revoked session, a disabled account or a removed role takes effect on the next request. Another
-// server sharing the database notices within AuthTTL.
+// server sharing the database notices within AuthTTL. When an entry is missing, the requests
+// that need it at the same time share one read (flight, keyed with the generation so that no
+// request made after a change shares a read begun before it): under load an expired entry
+// would otherwise be read again by every request in flight.
 const AuthTTL = time.Second
 
 const authCacheMax = 10_000
 
 type authCache struct {
 	mu         sync.Mutex
+	flight     singleflight.Group
 	gen        uint64 // bumped by every local change; entries of an older generation are stale
 	sessions   map[string]authEntry[Session]
 	principals map[int64]authEntry[redgrid.Principal]

@@ -142,22 +142,35 @@ func (s *Store) Principal(ctx context.Context, userID int64) (*redgrid.Principal
 		p.Grants = append([]redgrid.Grant(nil), p.Grants...)
 		return &p, nil
 	}
-	gen, at := s.auth.generation(), time.Now()
+	gen := s.auth.generation()
+	v, err, _ := s.auth.flight.Do("principal "+strconv.FormatUint(gen, 10)+" "+strconv.FormatInt(userID, 10), func() (any, error) {
+		return s.readPrincipal(context.WithoutCancel(ctx), userID, gen)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := v.(redgrid.Principal)
+	return &redgrid.Principal{UserID: p.UserID, Username: p.Username, DisplayName: p.DisplayName,
+		Grants: append([]redgrid.Grant(nil), p.Grants...)}, nil
+}
+
+// readPrincipal reads a principal and caches it as of generation gen (taken before the read).
+func (s *Store) readPrincipal(ctx context.Context, userID int64, gen uint64) (redgrid.Principal, error) {
+	at := time.Now()
 	var p redgrid.Principal
 	var disabled bool
 	err := s.queryRow(ctx, "SELECT id, username, display_name, disabled FROM users WHERE id = ?", userID).Scan(&p.UserID, &p.Username, &p.DisplayName, &disabled)
 	if errors.Is(err, sql.ErrNoRows) || disabled {
-		return nil, redgrid.Errorf(redgrid.KindUnauthorized, "account not available")
+		return p, redgrid.Errorf(redgrid.KindUnauthorized, "account not available")
 	}
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	if p.Grants, err = s.Grants(ctx, userID); err != nil {
-		return nil, err
+		return p, err
 	}
 	authPut(&s.auth, &s.auth.principals, userID, p, gen, at)
-	return &redgrid.Principal{UserID: p.UserID, Username: p.Username, DisplayName: p.DisplayName,
-		Grants: append([]redgrid.Grant(nil), p.Grants...)}, nil
+	return p, nil
 }
 
 // CreateUser adds an account with the given password hash and roles. Errors: KindInvalid,
@@ -360,10 +373,14 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash string, sess Sessio
 func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) {
 	sess, ok := authGet(&s.auth, s.auth.sessions, tokenHash)
 	if !ok {
-		var err error
-		if sess, err = s.readSession(ctx, tokenHash); err != nil {
-			return sess, err
+		gen := s.auth.generation()
+		v, err, _ := s.auth.flight.Do("session "+strconv.FormatUint(gen, 10)+" "+tokenHash, func() (any, error) {
+			return s.readSession(context.WithoutCancel(ctx), tokenHash, gen)
+		})
+		if err != nil {
+			return Session{}, err
 		}
+		sess = v.(Session)
 	}
 	if !s.now().Before(sess.ExpiresAt) {
 		return sess, redgrid.Errorf(redgrid.KindUnauthorized, "session expired")
@@ -371,8 +388,9 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) 
 	return sess, nil
 }
 
-func (s *Store) readSession(ctx context.Context, tokenHash string) (Session, error) {
-	gen, at := s.auth.generation(), time.Now()
+// readSession reads a session and caches it as of generation gen (taken before the read).
+func (s *Store) readSession(ctx context.Context, tokenHash string, gen uint64) (Session, error) {
+	at := time.Now()
 	var sess Session
 	var exp timeCol
 	err := s.queryRow(ctx, "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ?", tokenHash).Scan(&sess.UserID, &sess.CSRFToken, &exp)
