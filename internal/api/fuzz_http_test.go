@@ -86,6 +86,7 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/registrations/1/confirm", "", ""},
 		{"PUT /api/v1/members/1/roster", "", `{"weekdays":[0,1,1]}`},
 		{"GET /api/v1/roster/gaps", "node=1", ""},
+		{"GET /api/v1/members", "node=1&q=%25&sinking=true&after=0&limit=1000", ""},
 		{"GET /api/v1/public/certificates/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)
