@@ -52,6 +52,7 @@ type Member struct {
 	ResidencePath string        `json:"-"`
 	CreatedAt     time.Time     `json:"created_at"`
 	Registration  *Registration `json:"registration,omitempty"`
+	Weekdays      []int         `json:"weekdays"` // on the roster: 1 Monday … 7 Sunday
 }
 
 // NewMember is the input to record a member.
@@ -106,6 +107,7 @@ type Registration struct {
 	DueOn         string            `json:"due_on,omitempty"` // re-registration falls due
 	Certificate   string            `json:"certificate,omitempty"`
 	VerifyToken   string            `json:"verify_token,omitempty"`
+	VerifyURL     string            `json:"verify_url,omitempty"` // what the certificate's QR code opens
 	Overdue       bool              `json:"overdue"`
 }
 

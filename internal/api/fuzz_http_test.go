@@ -109,6 +109,7 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/baobao", "node=1&household=1", ""},
 		{"GET /api/v1/baobao/gaps", "node=4", ""},
 		{"DELETE /api/v1/baobao/1", "", ""},
+		{"GET /api/v1/members", "node=1&q=%25&sinking=true&after=0&limit=1000", ""},
 		{"GET /api/v1/public/certificates/0123456789abcdef0123456789abcdef", "", ""},
 	} {
 		f.Add(seed.route, seed.query, seed.body)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
 // Party members: recorded by the community (ActWriteParty over where they live); dual
@@ -19,9 +20,34 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *redgrid.
 	if err != nil {
 		return err
 	}
-	out, err := s.store.Members(r.Context(), n.Path)
+	after, err := queryID(r, "after")
 	if err != nil {
 		return err
+	}
+	limit, err := queryLimit(r, 200, 1000)
+	if err != nil {
+		return err
+	}
+	q, err := queryText(r, "q", 50)
+	if err != nil {
+		return err
+	}
+	var sinking bool
+	switch v := r.URL.Query().Get("sinking"); v {
+	case "", "false":
+	case "true":
+		sinking = true
+	default:
+		return redgrid.Invalid("sinking", "boolean", "sinking must be true or false")
+	}
+	out, err := s.store.Members(r.Context(), sqlstore.MemberQuery{Path: n.Path, Q: q, Sinking: sinking, After: after, Limit: limit})
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		if g := out[i].Registration; g != nil {
+			g.VerifyToken = "" // on the member's own page, with its link
+		}
 	}
 	return writeJSON(w, http.StatusOK, list[redgrid.Member]{out})
 }
@@ -74,7 +100,16 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	if err != nil {
 		return err
 	}
+	if g := m.Registration; g != nil && g.VerifyToken != "" {
+		g.VerifyURL = s.certificateURL(r, g.VerifyToken)
+	}
 	return writeJSON(w, http.StatusOK, m)
+}
+
+// certificateURL is the public page a report certificate's QR code opens (the UI's /verify/,
+// which reads GET /api/v1/public/certificates/{token}).
+func (s *Server) certificateURL(r *http.Request, token string) string {
+	return s.publicBase(r) + "/verify/" + url.PathEscape(token)
 }
 
 // requestRegistration: the member themselves (a member linked to the caller's account) or the
@@ -115,7 +150,7 @@ func (s *Server) confirmRegistration(w http.ResponseWriter, r *http.Request, p *
 	return writeJSON(w, http.StatusOK, reg)
 }
 
-// certificateQR serves the report certificate's QR code (SVG): the public verification link.
+// certificateQR serves the report certificate's QR code (SVG): the public verification page.
 func (s *Server) certificateQR(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
 	m, err := s.readableMember(r, p)
 	if err != nil {
@@ -124,7 +159,7 @@ func (s *Server) certificateQR(w http.ResponseWriter, r *http.Request, p *redgri
 	if m.Registration == nil || m.Registration.VerifyToken == "" {
 		return redgrid.Errorf(redgrid.KindConflict, "member %d has no confirmed registration", m.ID)
 	}
-	svg, err := qrSVG(s.publicBase(r) + "/api/v1/public/certificates/" + url.PathEscape(m.Registration.VerifyToken))
+	svg, err := qrSVG(s.certificateURL(r, m.Registration.VerifyToken))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/api"
 	"github.com/redgrid/redgrid/internal/redgridtest"
+	"github.com/skip2/go-qrcode"
 )
 
 // TestPartyMembers: the community records an in-service, sinking member in the branch of the
@@ -82,13 +86,30 @@ func TestPartyMembers(t *testing.T) {
 		if res, _ := ev.do("community1", "POST", confirm, "", nil); res.StatusCode != 409 {
 			t.Fatalf("confirm twice: %d", res.StatusCode)
 		}
-		if res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/members/%d/certificate.svg", m.ID), "", nil); res.StatusCode != 200 ||
-			res.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(b), "<svg") {
-			t.Fatalf("QR: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-		}
 		var token string
 		if err := ev.store.DB().QueryRow(fmt.Sprintf("SELECT verify_token FROM member_registrations WHERE id = %d", reg.ID)).Scan(&token); err != nil {
 			t.Fatal(err)
+		}
+		// The member's page gives the certificate's link: the UI's verification page, which the
+		// QR code holds, module for module.
+		res, b = ev.do("community1", "GET", fmt.Sprintf("/api/v1/members/%d", m.ID), "", nil)
+		var page struct {
+			Registration struct {
+				VerifyURL string `json:"verify_url"`
+			}
+		}
+		if res.StatusCode != 200 || json.Unmarshal(b, &page) != nil || !strings.HasSuffix(page.Registration.VerifyURL, "/verify/"+token) ||
+			!strings.HasPrefix(page.Registration.VerifyURL, "http") {
+			t.Fatalf("member page: %d %s", res.StatusCode, b)
+		}
+		if res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/members/%d/certificate.svg", m.ID), "", nil); res.StatusCode != 200 ||
+			res.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(b), "<svg") || !qrHolds(t, b, page.Registration.VerifyURL) {
+			t.Fatalf("QR: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		// The list shows the registration without the link.
+		res, b = ev.do("community1", "GET", fmt.Sprintf("/api/v1/members?node=%d", tr.Community1.ID), "", nil)
+		if res.StatusCode != 200 || !strings.Contains(string(b), `"state":"confirmed"`) || strings.Contains(string(b), token) {
+			t.Fatalf("members with their registrations: %d %s", res.StatusCode, b)
 		}
 		certificate := func() (bool, string) {
 			res, b := ev.do("", "GET", "/api/v1/public/certificates/"+token, "", nil)
@@ -118,7 +139,7 @@ func TestPartyMembers(t *testing.T) {
 			t.Fatal("overdue at once")
 		}
 		ev.clock.Advance(190 * 24 * time.Hour)
-		for _, u := range []string{"community1", "street1"} {
+		for _, u := range []string{"community1", "community2", "street1"} {
 			ev.tokens[u] = ev.login(u) // the sessions of half a year ago have expired
 		}
 		if overdue() != 1 {
@@ -158,5 +179,75 @@ func TestPartyMembers(t *testing.T) {
 		if len(per["柳林社区"]) == 0 || len(per["柳林社区"]) <= len(per["五堰社区"]) {
 			t.Fatalf("gaps: %v", per)
 		}
+
+		// The list: search by name or workplace, sinking members only (with their weekdays),
+		// pages after an id; bad parameters are named.
+		if res, b := ev.do("community1", "POST", "/api/v1/members", strings.NewReplacer("陈志远", "王秀英", "区财政局", "东风公司").Replace(body(tr.Grid1Branch.ID, false)), nil); res.StatusCode != 201 {
+			t.Fatalf("second member: %d %s", res.StatusCode, b)
+		}
+		names := func(query string) (out []string) {
+			t.Helper()
+			res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/members?node=%d&", tr.Community1.ID)+query, "", nil)
+			var l struct {
+				Items []struct {
+					Name     string
+					Weekdays []int
+				}
+			}
+			if res.StatusCode != 200 || json.Unmarshal(b, &l) != nil {
+				t.Fatalf("members?%s: %d %s", query, res.StatusCode, b)
+			}
+			for _, it := range l.Items {
+				out = append(out, fmt.Sprint(it.Name, it.Weekdays))
+			}
+			return out
+		}
+		for q, want := range map[string]string{
+			"":                            "[陈志远[1 2 3] 王秀英[]]",
+			"q=%E7%8E%8B":                 "[王秀英[]]",      // 王
+			"q=%E8%B4%A2%E6%94%BF":        "[陈志远[1 2 3]]", // 财政 (workplace)
+			"sinking=true":                "[陈志远[1 2 3]]",
+			"limit=1":                     "[陈志远[1 2 3]]",
+			fmt.Sprintf("after=%d", m.ID): "[王秀英[]]",
+			"q=%25":                       "[]", // a LIKE wildcard is text
+		} {
+			if got := fmt.Sprint(names(q)); got != want {
+				t.Errorf("members?%s = %s, want %s", q, got, want)
+			}
+		}
+		for q, field := range map[string]string{"sinking=yes": "sinking", "limit=0": "limit", "q=" + strings.Repeat("x", 51): "q", "after=x": "after"} {
+			res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/members?node=%d&", tr.Community1.ID)+q, "", nil)
+			if res.StatusCode != 400 || !strings.Contains(string(b), `"field":"`+field+`"`) {
+				t.Errorf("members?%s: %d %s", q, res.StatusCode, b)
+			}
+		}
+		if res, _ := ev.do("community2", "GET", fmt.Sprintf("/api/v1/members?node=%d", tr.Community1.ID), "", nil); res.StatusCode != 403 {
+			t.Errorf("another community's members: %d", res.StatusCode)
+		}
 	})
+}
+
+// qrHolds reports whether the QR code drawn by an SVG of ours (one "Mx yh1v1h-1z" square per dark
+// module) is the QR code of content.
+func qrHolds(t *testing.T, svg []byte, content string) bool {
+	t.Helper()
+	q, err := qrcode.New(content, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]int]bool{}
+	for y, row := range q.Bitmap() {
+		for x, on := range row {
+			if on {
+				want[[2]int{x, y}] = true
+			}
+		}
+	}
+	got := map[[2]int]bool{}
+	for _, m := range regexp.MustCompile(`M(\d+) (\d+)h1v1h-1z`).FindAllStringSubmatch(string(svg), -1) {
+		x, _ := strconv.Atoi(m[1])
+		y, _ := strconv.Atoi(m[2])
+		got[[2]int{x, y}] = true
+	}
+	return len(got) > 0 && maps.Equal(got, want)
 }

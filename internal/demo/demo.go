@@ -210,8 +210,12 @@ func (g *gen) run(argon auth.Params) error {
 	for _, d := range departments {
 		depts = append(depts, g.org(redgrid.OrgDepartment, d, district, district))
 	}
+	var unit0 redgrid.Org
 	for i, u := range units {
-		g.org(redgrid.OrgResidentUnit, u, communityNodes[i*3], communityNodes[i*3], communityNodes[i*3+1])
+		o := g.org(redgrid.OrgResidentUnit, u, communityNodes[i*3], communityNodes[i*3], communityNodes[i*3+1])
+		if i == 0 {
+			unit0 = o
+		}
 	}
 	if g.err != nil {
 		return g.err
@@ -262,7 +266,10 @@ func (g *gen) run(argon auth.Params) error {
 	if err := g.cases(communityNodes[0], gridNodes, depts); err != nil {
 		return err
 	}
-	return g.registers(gridNodes[0])
+	if err := g.registers(gridNodes[0]); err != nil {
+		return err
+	}
+	return g.partyAndStaff(communityNodes[0], gridNodes[0], unit0)
 }
 
 var surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"}

@@ -120,6 +120,27 @@ func TestDemoDistrict(t *testing.T) {
 		if err != nil || len(found) == 0 {
 			t.Errorf("search %q (%s): %d found, %v", strings.Fields(initials)[0], name, len(found), err)
 		}
+		// The first community's members: registrations to show and confirm, a roster with gaps,
+		// the first grid's 1+3 complete.
+		members, err := s.Members(ctx, sqlstore.MemberQuery{Path: comm.Path})
+		regs := map[redgrid.RegistrationState]int{}
+		for _, m := range members {
+			if m.Registration != nil {
+				regs[m.Registration.State]++
+			}
+		}
+		if err != nil || len(members) != 6 || regs[redgrid.RegistrationConfirmed] != 3 || regs[redgrid.RegistrationPending] != 1 {
+			t.Errorf("demo members: %d, registrations %v (%v)", len(members), regs, err)
+		}
+		gaps, err := s.StaffingGaps(ctx, comm.Path)
+		for _, g := range gaps {
+			if g.GridName == comm.Name[:len(comm.Name)-len("社区")]+"第一网格" {
+				t.Errorf("the first grid's staffing is incomplete: %+v", g)
+			}
+		}
+		if err != nil || len(gaps) == 0 {
+			t.Errorf("staffing gaps: %d (%v)", len(gaps), err)
+		}
 		if _, err := demo.Generate(ctx, s, 1, auth.TestParams); err == nil {
 			t.Error("a second demo fill of a filled database must be refused")
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redgrid/redgrid"
@@ -133,25 +134,104 @@ func (s *Store) Member(ctx context.Context, id int64) (redgrid.Member, error) {
 	if len(regs) > 0 {
 		m.Registration = &regs[0]
 	}
-	return m, nil
+	m.Weekdays, err = s.rosterDays(ctx, id)
+	return m, err
 }
 
-// Members lists the members living in the subtree at path.
-func (s *Store) Members(ctx context.Context, path string) ([]redgrid.Member, error) {
-	rows, err := s.query(ctx, "SELECT "+memberCols+memberFrom+" WHERE m.path >= ? AND m.path < ? ORDER BY m.id LIMIT 1000", path, rangeEnd(path))
+// rosterDays are the weekdays a member is on the roster, Monday first.
+func (s *Store) rosterDays(ctx context.Context, id int64) ([]int, error) {
+	rows, err := s.query(ctx, "SELECT weekday FROM member_roster WHERE member_id = ? ORDER BY weekday", id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := []int{}
+	for rows.Next() {
+		var d int
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MemberQuery selects members: those living in the subtree at Path whose name or workplace
+// contains Q (sinking members only with Sinking), in id order after After, at most Limit.
+type MemberQuery struct {
+	Path    string
+	Q       string
+	Sinking bool
+	After   int64
+	Limit   int
+}
+
+// Members lists members with their current registration and roster weekdays.
+func (s *Store) Members(ctx context.Context, q MemberQuery) ([]redgrid.Member, error) {
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 200
+	}
+	if q.Path == "" {
+		q.Path = "/"
+	}
+	where := []string{"m.path >= ? AND m.path < ?", "m.id > ?"}
+	args := []any{q.Path, rangeEnd(q.Path), q.After}
+	if t := strings.TrimSpace(q.Q); t != "" {
+		where = append(where, "(m.name LIKE ? ESCAPE '\\' OR m.workplace LIKE ? ESCAPE '\\')")
+		args = append(args, "%"+likeEscape(t)+"%", "%"+likeEscape(t)+"%")
+	}
+	if q.Sinking {
+		where = append(where, "m.sinking")
+	}
+	rows, err := s.query(ctx, "SELECT "+memberCols+memberFrom+" WHERE "+strings.Join(where, " AND ")+" ORDER BY m.id LIMIT "+strconv.Itoa(q.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
 	out := []redgrid.Member{}
 	for rows.Next() {
 		m, err := s.scanMember(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
+		m.Weekdays = []int{}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	// The page's registrations and roster days, by member: ids first..last of the page.
+	byID := make(map[int64]*redgrid.Member, len(out))
+	for i := range out {
+		byID[out[i].ID] = &out[i]
+	}
+	first, last := out[0].ID, out[len(out)-1].ID
+	regs, err := s.registrations(ctx, "g.current AND g.member_id >= ? AND g.member_id <= ?", first, last)
+	if err != nil {
+		return nil, err
+	}
+	for i := range regs {
+		if m := byID[regs[i].MemberID]; m != nil {
+			m.Registration = &regs[i]
+		}
+	}
+	days, err := s.query(ctx, "SELECT member_id, weekday FROM member_roster WHERE member_id >= ? AND member_id <= ? ORDER BY member_id, weekday", first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer days.Close()
+	for days.Next() {
+		var id int64
+		var d int
+		if err := days.Scan(&id, &d); err != nil {
+			return nil, err
+		}
+		if m := byID[id]; m != nil {
+			m.Weekdays = append(m.Weekdays, d)
+		}
+	}
+	return out, days.Err()
 }
 
 const registrationCols = `g.id, g.member_id, m.name, g.community_id, c.name, g.state, g.requested_at, COALESCE(g.confirmed_on, ''),

@@ -15,7 +15,7 @@ func TestHandler(t *testing.T) {
 		return rec
 	}
 	// Client-side routes get the page (index.html, or the "not built" page before `make ui`).
-	for _, p := range []string{"/", "/nodes/12", "/login"} {
+	for _, p := range []string{"/", "/nodes/12", "/login", "/verify/0123456789abcdef0123456789abcdef"} {
 		rec := get(p)
 		if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") || rec.Header().Get("Cache-Control") != "no-cache" {
 			t.Errorf("GET %s = %d %q %q", p, rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"))

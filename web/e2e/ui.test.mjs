@@ -1740,4 +1740,146 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       }
     })
   })
+  describe('people: 双报到 and the 报到证, its verification page, the roster calendar, staffing', () => {
+    const fx = {}
+    before(async () => {
+      fx.c1 = await apiLogin('community1')
+      fx.community = communityGrant(fx.c1.me).node_id
+      fx.members = (await apiGet(fx.c1.token, `/members?node=${fx.community}`)).items
+      fx.pending = fx.members.find((m) => m.registration?.state === 'pending')
+      assert.ok(fx.pending, `the demo has a member waiting for confirmation: ${JSON.stringify(fx.members.map((m) => m.name))}`)
+    })
+
+    test('community1 confirms a dual registration; the certificate shows its QR code, prints alone, and the QR link verifies without a login', async () => {
+      const p = await loginPage('community1')
+      try {
+        // a member recorded with nothing filled in: the server's refusals on the fields, nothing written
+        await p.getByTestId('menu-people').click()
+        await p.getByTestId('menu-members').click()
+        await p.locator('[data-testid=member-table][data-state=ready]').waitFor()
+        await p.getByTestId('member-add').click()
+        await p.getByTestId('member-form-save').click()
+        const dialog = p.getByTestId('member-form')
+        await dialog.locator('.el-form-item__error').first().waitFor()
+        const errors = await dialog.locator('.el-form-item__error').allInnerTexts()
+        assert.ok(errors.length >= 3, `errors on name, branch, residence: ${errors}`)
+        assert.equal((await apiGet(fx.c1.token, `/members?node=${fx.community}`)).items.length, fx.members.length, 'nothing written')
+        await dialog.locator('.el-dialog__headerbtn').click()
+
+        // search, open the waiting member, confirm
+        await p.getByTestId('member-search').fill(fx.pending.name)
+        await p.getByTestId('member-search-go').click()
+        const row = p.locator('[data-testid=member-table] .el-table__body tr', { hasText: fx.pending.name })
+        await row.waitFor()
+        assert.equal(await p.locator('[data-testid=member-table] .el-table__body tr').count(), 1)
+        assert.equal((await row.getByTestId('member-registration').innerText()).trim(), '待社区确认')
+        await row.getByTestId('member-name').click()
+        await p.waitForURL(new RegExp(`/members/${fx.pending.id}$`))
+        await p.locator('[data-testid=member-status][data-status=pending]').waitFor()
+        await p.getByTestId('member-confirm').click()
+        await p.locator('[data-testid=member-status][data-status=confirmed]').waitFor()
+        const cert = p.locator('[data-testid=certificate][data-valid=true]')
+        await cert.waitFor()
+        assert.equal((await p.getByTestId('certificate-name').innerText()).trim(), fx.pending.name)
+        const api = await apiGet(fx.c1.token, `/members/${fx.pending.id}`)
+        assert.equal((await p.getByTestId('certificate-number').innerText()).trim(), api.registration.certificate)
+        const qr = p.getByTestId('certificate-qr')
+        await p.waitForFunction(() => {
+          const img = document.querySelector('[data-testid=certificate-qr]')
+          return img && img.complete && img.naturalWidth > 0
+        })
+        assert.ok((await qr.boundingBox()).width > 100, 'the QR code is drawn large enough to scan')
+        const link = (await p.getByTestId('certificate-link').innerText()).trim()
+        assert.equal(link, api.registration.verify_url)
+        assert.match(link, new RegExp(`^${base}/verify/[0-9a-f]{32}$`))
+        // printing shows the certificate and hides the rest of the page
+        await p.emulateMedia({ media: 'print' })
+        assert.equal(await cert.evaluate((el) => getComputedStyle(el).visibility), 'visible')
+        assert.equal(await p.getByTestId('side-menu').evaluate((el) => getComputedStyle(el).visibility), 'hidden')
+        assert.equal(await p.getByTestId('certificate-print').isVisible(), false)
+        await p.emulateMedia({ media: 'screen' })
+        await shotOf(p, 'people-certificate')
+
+        // the QR code's page, with no session at all
+        const anon = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 } })
+        try {
+          const v = await anon.newPage()
+          await v.goto(link)
+          await v.locator('[data-testid=verify-certificate][data-valid=true]').waitFor()
+          assert.match(await v.getByTestId('verify-state').innerText(), /报到证有效/)
+          const masked = (await v.getByTestId('verify-member').innerText()).trim()
+          assert.notEqual(masked, fx.pending.name)
+          assert.equal(masked[0], fx.pending.name[0])
+          assert.match(masked, /\*/)
+          assert.equal((await v.getByTestId('verify-community').innerText()).trim(), api.registration.community_name)
+          assert.equal((await v.getByTestId('verify-due').innerText()).trim(), api.registration.due_on)
+          assert.equal(v.url(), link, 'no login asked')
+          await v.getByTestId('public-lang').click()
+          assert.match(await v.getByTestId('verify-state').innerText(), /valid/)
+          await shotOf(v, 'people-verify')
+          await v.goto(`${base}/verify/${'0'.repeat(32)}`)
+          await v.getByTestId('verify-unknown').waitFor()
+        } finally {
+          await anon.close()
+        }
+      } finally {
+        await p.context().close()
+      }
+    })
+
+    test('the roster calendar shows the week ahead with the gaps the server lists; a member put on a gap day fills it', async () => {
+      const gapsOf = async () =>
+        (await apiGet(fx.c1.token, `/roster/gaps?node=${fx.community}`)).items.filter((g) => String(g.community_id) === String(fx.community))
+      const gaps = await gapsOf()
+      assert.ok(gaps.length > 0, 'the demo roster leaves Thursday and Friday without anyone')
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-people').click()
+        await p.getByTestId('menu-roster').click()
+        await p.locator('[data-testid=roster-week][data-state=ready]').waitFor()
+        await p.locator('[data-testid=roster-day]').first().waitFor()
+        const shown = await p.locator('[data-testid=roster-day][data-gap=true]').evaluateAll((els) => els.map((e) => e.dataset.date).sort())
+        assert.deepEqual(shown, gaps.map((g) => g.date).sort(), 'the gap days are the server’s')
+        for (const d of shown) assert.match(await p.locator(`[data-testid=roster-day][data-date="${d}"]`).innerText(), /无人值班/)
+        // the members on duty each day are those whose weekdays say so
+        const sinking = fx.members.filter((m) => m.sinking)
+        for (const day of await p.locator('[data-testid=roster-day][data-gap=false]').all()) {
+          const wd = Number(await day.getAttribute('data-weekday'))
+          const names = (await day.getByTestId('roster-member').allInnerTexts()).map((x) => x.trim()).sort()
+          const want = sinking.filter((m) => (m.weekdays ?? []).includes(wd)).map((m) => m.name).sort()
+          assert.deepEqual(names, want, `weekday ${wd}`)
+        }
+        await shotOf(p, 'people-roster')
+
+        // someone takes the first gap's weekday
+        const gap = gaps[0]
+        const who = sinking.find((m) => m.registration?.state === 'confirmed')
+        await p.getByTestId(`roster-edit-${who.id}`).locator('.el-checkbox').nth(gap.weekday - 1).click()
+        await p.getByTestId(`roster-save-${who.id}`).click()
+        const filled = p.locator(`[data-testid=roster-day][data-date="${gap.date}"][data-gap=false]`)
+        await filled.waitFor()
+        assert.match(await filled.innerText(), new RegExp(who.name))
+        assert.ok(!(await gapsOf()).some((g) => g.date === gap.date), 'the server has the day covered too')
+      } finally {
+        await p.context().close()
+      }
+    })
+
+    test('grid staffing: the first grid’s 1+3+N with 一肩挑, and the grids with incomplete staffing', async () => {
+      const gaps = (await apiGet(fx.c1.token, `/grid-staff/gaps?node=${fx.community}`)).items
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-people').click()
+        await p.getByTestId('menu-staffing').click()
+        const card = p.locator('[data-testid=staffing-grid]').first()
+        await card.waitFor()
+        await card.getByTestId('one-shoulder').waitFor()
+        assert.equal(await card.getByTestId('staff-person').count(), 5)
+        assert.equal(await p.locator('[data-testid=staffing-gaps] .el-table__body tr').count(), gaps.length)
+        await shotOf(p, 'people-staffing')
+      } finally {
+        await p.context().close()
+      }
+    })
+  })
 })

@@ -304,6 +304,7 @@ const SPECIFIC: Record<string, string> = {
   'file:format': 'problems.specific.photoFormat',
   'file:image_format': 'problems.specific.photoFormat',
   'file:max_bytes': 'problems.specific.photoTooLarge',
+  'branch_id:same_community': 'problems.specific.memberSameCommunity',
 }
 
 type Detail = { re: RegExp; key: string; named: (m: RegExpExecArray, t: T) => Record<string, unknown> }

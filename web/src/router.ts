@@ -22,6 +22,14 @@ const routes: RouteRecordRaw[] = [
     props: true,
     meta: { public: true },
   },
+  // what a report certificate's (报到证) QR code opens: no login
+  {
+    path: '/verify/:token',
+    name: 'verify-certificate',
+    component: () => import('./views/VerifyCertificateView.vue'),
+    props: true,
+    meta: { public: true },
+  },
   // the grid worker's phone pages (login required)
   {
     path: '/m',
@@ -58,6 +66,13 @@ const routes: RouteRecordRaw[] = [
         component: () => import('./views/registers/BuildingChartView.vue'),
         props: true,
       },
+      { path: 'members', name: 'members', component: () => import('./views/registers/MembersView.vue') },
+      { path: 'members/:id', name: 'member', component: () => import('./views/registers/MemberView.vue'), props: true },
+      { path: 'roster', name: 'roster', component: () => import('./views/registers/RosterView.vue') },
+      { path: 'staffing', name: 'staffing', component: () => import('./views/registers/StaffingView.vue') },
+      { path: 'volunteers', name: 'volunteers', component: () => import('./views/registers/VolunteersView.vue') },
+      { path: 'cobuild', name: 'cobuild', component: () => import('./views/registers/CobuildView.vue') },
+      { path: 'red-property', name: 'red-property', component: () => import('./views/registers/RedPropertyView.vue') },
       { path: 'orgs', name: 'orgs', component: () => import('./views/OrgListView.vue') },
       { path: 'orgs/:id', name: 'org', component: () => import('./views/OrgView.vue'), props: true },
       { path: 'admin/users', name: 'users', component: () => import('./views/UsersView.vue') },

@@ -238,6 +238,9 @@ export class ApiClient {
   async patch<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
     return (await this.request<T>('PATCH', path, { ...opts, body })).data
   }
+  async put<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>('PUT', path, { ...opts, body })).data
+  }
   async del<T = null>(path: string, opts: RequestOptions = {}): Promise<T> {
     return (await this.request<T>('DELETE', path, opts)).data
   }

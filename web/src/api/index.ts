@@ -315,3 +315,76 @@ export const downloadRegisterTemplate = (register: string) =>
   downloadFile(`/registers/${encodeURIComponent(register)}/template`, undefined, `${register}-template.xlsx`)
 export const downloadRegisterExport = (register: string, node: Id) =>
   downloadFile(`/registers/${encodeURIComponent(register)}/export`, { node: String(node) }, `${register}.xlsx`)
+
+// --- party members (双报到, 报到证, roster), staffing, volunteers, co-building, red property
+import type {
+  Agreement,
+  Certificate,
+  GridStaff,
+  LinkGap,
+  Links,
+  Member,
+  NewGridStaff,
+  NewMember,
+  NewVolunteer,
+  OrgMember,
+  RedPropertyOrg,
+  Registration,
+  RosterGap,
+  StaffingGap,
+  Volunteer,
+} from './types'
+
+export const MEMBER_PAGE = 200
+export const listMembers = (node: Id, f: { q?: string; sinking?: boolean; after?: Id; limit?: number } = {}) =>
+  api
+    .get<Items<Member>>('/members', {
+      node: String(node),
+      q: f.q,
+      sinking: f.sinking ? 'true' : undefined,
+      after: f.after != null ? String(f.after) : undefined,
+      limit: f.limit != null ? String(f.limit) : undefined,
+    })
+    .then((r) => r.items ?? [])
+export const getMember = (id: Id) => api.get<Member>(`/members/${p(id)}`)
+export const createMember = (body: NewMember) =>
+  api.post<Member>('/members', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+/** 双报到: the member (or staff for them) asks the community where they live. */
+export const requestRegistration = (member: Id) => api.post<Registration>(`/members/${p(member)}/registration`)
+/** The community confirms; the 报到证 is issued. */
+export const confirmRegistration = (registration: Id) => api.post<Registration>(`/registrations/${p(registration)}/confirm`)
+export const listOverdueRegistrations = (node: Id) =>
+  api.get<Items<Registration>>('/registrations/overdue', { node: String(node) }).then((r) => r.items ?? [])
+/** The certificate's QR code (SVG), read with the session cookie. */
+export const certificateQrUrl = (member: Id) => `/api/v1/members/${p(member)}/certificate.svg`
+export const putRoster = (member: Id, weekdays: number[]) => api.put<void>(`/members/${p(member)}/roster`, { weekdays })
+export const listRosterGaps = (node: Id) => api.get<Items<RosterGap>>('/roster/gaps', { node: String(node) }).then((r) => r.items ?? [])
+export const getPublicCertificate = (token: string) =>
+  api.get<Certificate>(`/public/certificates/${encodeURIComponent(token)}`, undefined, { noAuthRedirect: true })
+
+export const listGridStaff = (node: Id) => api.get<Items<GridStaff>>('/grid-staff', { node: String(node) }).then((r) => r.items ?? [])
+export const addGridStaff = (body: NewGridStaff) =>
+  api.post<GridStaff>('/grid-staff', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const endGridStaff = (id: Id) => api.del(`/grid-staff/${p(id)}`)
+export const listStaffingGaps = (node: Id) =>
+  api.get<Items<StaffingGap>>('/grid-staff/gaps', { node: String(node) }).then((r) => r.items ?? [])
+
+export const listVolunteers = (node: Id, colour?: string) =>
+  api.get<Items<Volunteer>>('/volunteers', { node: String(node), colour: colour || undefined }).then((r) => r.items ?? [])
+export const registerVolunteer = (body: NewVolunteer) =>
+  api.post<Volunteer>('/volunteers', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+
+export const listAgreements = (node: Id) =>
+  api.get<Items<Agreement>>('/cobuild/agreements', { node: String(node) }).then((r) => r.items ?? [])
+export const recordAgreement = (body: Omit<Agreement, 'id' | 'org_name' | 'community_name'>) =>
+  api.post<Agreement>('/cobuild/agreements', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const getLinks = (community: Id) => api.get<Links>(`/communities/${p(community)}/links`)
+export const putLinks = (community: Id, body: Omit<Links, 'community_id' | 'unit_name'>) =>
+  api.put<Links>(`/communities/${p(community)}/links`, body)
+export const listLinkGaps = (node: Id) => api.get<Items<LinkGap>>('/cobuild/gaps', { node: String(node) }).then((r) => r.items ?? [])
+
+export const listRedProperty = (node: Id) =>
+  api.get<Items<RedPropertyOrg>>('/red-property', { node: String(node) }).then((r) => r.items ?? [])
+export const setOrgBranch = (org: Id, partyOrg: Id) => api.put<void>(`/orgs/${p(org)}/branch`, { party_org_id: partyOrg })
+export const addOrgMember = (org: Id, body: Omit<OrgMember, 'id' | 'org_id'>) => api.post<OrgMember>(`/orgs/${p(org)}/members`, body)
+export const endOrgMember = (id: Id) => api.del(`/org-members/${p(id)}`)

@@ -689,3 +689,191 @@ export interface RegisterReport {
   updated: number
   unchanged: number
 }
+
+// --- party members, staffing, volunteers, co-building, red property (issue 6)
+export const MEMBER_STATUSES = ['full', 'probationary'] as const
+export const POSTS = ['leader', 'full_time', 'part_time', 'liaison', 'volunteer'] as const
+export type Post = (typeof POSTS)[number]
+/** The seven colours of 002 (七彩志愿), in the order of the rainbow they are named after. */
+export const COLOURS = ['elderly', 'culture', 'welfare', 'youth', 'security', 'law', 'women'] as const
+export type Colour = (typeof COLOURS)[number]
+export const ORG_MEMBER_ROLES = ['director', 'deputy', 'member'] as const
+
+/** A member's dual registration (双报到) with the community where they live. */
+export interface Registration {
+  id: Id
+  member_id: Id
+  member_name: string
+  community_id: Id
+  community_name: string
+  state: 'pending' | 'confirmed' | string
+  requested_at: string
+  confirmed_on?: string
+  due_on?: string
+  certificate?: string
+  verify_token?: string
+  /** the public page the certificate's QR code opens (the member's own page only) */
+  verify_url?: string
+  overdue: boolean
+}
+
+export interface Member {
+  id: Id
+  name: string
+  phone: string
+  branch_id: Id
+  branch_name: string
+  joined_on: string
+  status: string
+  workplace: string
+  in_service: boolean
+  sinking: boolean
+  residence_id: Id
+  residence_name: string
+  user_id: Id | null
+  version: number
+  created_at: string
+  registration?: Registration
+  /** roster weekdays, 1 Monday … 7 Sunday */
+  weekdays: number[] | null
+}
+
+export interface NewMember {
+  name: string
+  phone?: string
+  branch_id: Id
+  joined_on: string
+  status: string
+  workplace?: string
+  in_service: boolean
+  sinking: boolean
+  residence_id: Id
+}
+
+/** What the certificate's QR code shows to anyone (the name masked). */
+export interface Certificate {
+  number: string
+  member_name: string
+  community: string
+  confirmed_on: string
+  due_on: string
+  valid: boolean
+}
+
+export interface RosterGap {
+  community_id: Id
+  community_name: string
+  date: string
+  weekday: number
+}
+
+export interface GridStaff {
+  id: Id
+  grid_id: Id
+  grid_name: string
+  microgrid_id: Id | null
+  microgrid_name?: string
+  post: Post | string
+  post_label: string
+  name: string
+  phone: string
+  party_member: boolean
+  branch_secretary: boolean
+  user_id: Id | null
+  since: string
+  version: number
+  created_at: string
+}
+
+export interface NewGridStaff {
+  grid_id: Id
+  microgrid_id?: Id | null
+  post: string
+  name: string
+  phone?: string
+  party_member: boolean
+  branch_secretary: boolean
+  since?: string
+}
+
+export interface StaffingGap {
+  grid_id: Id
+  grid_name: string
+  grid_code: string
+  missing: string[] | null
+  missing_labels: string[] | null
+  microgrids_without_liaison: string[] | null
+  one_shoulder: boolean
+}
+
+export interface Volunteer {
+  id: Id
+  number: string
+  name: string
+  phone: string
+  node_id: Id
+  node_name: string
+  team_id: Id | null
+  team_name?: string
+  colours: string[] | null
+  registered_on: string
+  hours: number
+  version: number
+  created_at: string
+}
+
+export interface NewVolunteer {
+  node_id: Id
+  name: string
+  id_number: string
+  phone?: string
+  team_id?: Id | null
+  colours: string[]
+}
+
+export interface Agreement {
+  id: Id
+  org_id: Id
+  org_name: string
+  community_id: Id
+  community_name: string
+  signed_on: string
+  ends_on: string
+  content: string
+}
+
+export interface Links {
+  community_id: Id
+  leader: string
+  unit_id: Id | null
+  unit_name: string
+  street_cadre: string
+  grid_cadres: Record<string, string> | null
+}
+
+export interface LinkGap {
+  community_id: Id
+  community_name: string
+  missing: string[] | null
+  grids_without_cadre: string[] | null
+}
+
+export interface OrgMember {
+  id: Id
+  org_id: Id
+  name: string
+  role: string
+  party_member: boolean
+  community_post: string
+  since: string
+}
+
+export interface RedPropertyOrg {
+  org: Org
+  branch_id: Id | null
+  branch_name?: string
+  members: OrgMember[] | null
+  cross_posts: number
+  party_share: number
+  shortcomings: string[] | null
+}
