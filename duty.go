@@ -128,7 +128,8 @@ func (p *NewMemberPost) Validate(today string) error {
 	v.Check(p.NodeID > 0, "node_id", "required", "node_id (the community, grid, micro-grid or building the post serves) is required")
 	v.Check(p.Duties != "", "duties", "required", "duties must not be empty")
 	v.Check(utf8.RuneCountInString(p.Duties) <= MaxDuties, "duties", "max_length", "duties must be at most 500 characters")
-	v.Check(!HasControl(strings.NewReplacer("\n", "", "\t", "").Replace(p.Duties)), "duties", "no_control_chars", "duties must not contain control characters")
+	lines := strings.NewReplacer("\n", "", "\t", "").Replace(p.Duties) // line breaks and tabs are allowed in duties
+	v.Check(!HasControl(lines), "duties", "no_control_chars", "duties must not contain control characters")
 	CheckDate(&v, "starts_on", p.StartsOn)
 	if p.EndsOn != nil {
 		CheckDate(&v, "ends_on", *p.EndsOn)

@@ -157,6 +157,15 @@ export const FIELD_RULES = [
   'form',
   'max_fields',
   'unsupported',
+  // registers of people (issue 6): posts and 包保, spreadsheets, unmasked exports
+  'other_only',
+  'after_start',
+  'one_of',
+  'personal',
+  'member_community',
+  'ambiguous',
+  'masked',
+  'mismatch',
 ] as const
 export type FieldRule = (typeof FIELD_RULES)[number]
 
