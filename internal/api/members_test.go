@@ -209,7 +209,11 @@ func TestPartyMembers(t *testing.T) {
 			"sinking=true":                "[陈志远[1 2 3]]",
 			"limit=1":                     "[陈志远[1 2 3]]",
 			fmt.Sprintf("after=%d", m.ID): "[王秀英[]]",
-			"q=%25":                       "[]", // a LIKE wildcard is text
+			"q=%25":                       "[]",           // a LIKE wildcard is text
+			"q=wxy":                       "[王秀英[]]",      // pinyin initials
+			"q=WangX":                     "[王秀英[]]",      // the beginning of the full pinyin, any case
+			"q=czy":                       "[陈志远[1 2 3]]", // 陈志远
+			"q=xy":                        "[]",           // initials match from the start only
 		} {
 			if got := fmt.Sprint(names(q)); got != want {
 				t.Errorf("members?%s = %s, want %s", q, got, want)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
 // Volunteers: registered at a community or a grid by those who keep its registers; shown by
@@ -29,7 +30,11 @@ func (s *Server) listVolunteers(w http.ResponseWriter, r *http.Request, p *redgr
 	if err != nil {
 		return err
 	}
-	out, err := s.store.Volunteers(r.Context(), n.Path, colour, limit)
+	q, err := queryText(r, "q", 50)
+	if err != nil {
+		return err
+	}
+	out, err := s.store.Volunteers(r.Context(), sqlstore.VolunteerQuery{Path: n.Path, Colour: colour, Q: q, Limit: limit})
 	if err != nil {
 		return err
 	}

@@ -106,6 +106,17 @@ func TestVolunteers(t *testing.T) {
 		if res.StatusCode != 200 || strings.Count(string(b), `"number":`) != 1 {
 			t.Fatalf("by colour: %d %s", res.StatusCode, b)
 		}
+		// Search by name, pinyin initials or the beginning of the full pinyin (both are 刘红),
+		// or by number.
+		for q, want := range map[string]int{"lh": 2, "liuh": 2, "%E5%88%98": 2, "ZY": 2, "zy42030200000001": 1, "hl": 0, "%25": 0} {
+			res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/volunteers?node=%d&q=%s", tr.Community1.ID, q), "", nil)
+			if res.StatusCode != 200 || strings.Count(string(b), `"number":`) != want {
+				t.Errorf("volunteers?q=%s: %d %s, want %d", q, res.StatusCode, b, want)
+			}
+		}
+		if res, _ := ev.do("community1", "GET", fmt.Sprintf("/api/v1/volunteers?node=%d&q=%s", tr.Community1.ID, strings.Repeat("x", 51)), "", nil); res.StatusCode != 400 {
+			t.Errorf("a 51-character q: %d", res.StatusCode)
+		}
 		if res, _ := ev.do("resident1", "GET", fmt.Sprintf("/api/v1/volunteers?node=%d", tr.Community1.ID), "", nil); res.StatusCode != 403 {
 			t.Fatalf("a resident lists volunteers: %d", res.StatusCode)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/redgrid/redgrid/internal/hanzi"
 	"strconv"
 	"strings"
 	"time"
@@ -70,8 +71,9 @@ func (s *Store) CreateMember(ctx context.Context, in redgrid.NewMember) (redgrid
 			return 0, err
 		}
 		var id int64
-		err = t.queryRow(`INSERT INTO members (name, phone, branch_id, joined_on, status, workplace, in_service, sinking, residence_id, path, user_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, phone, in.BranchID, in.JoinedOn, string(in.Status), in.Workplace,
+		full, ini := hanzi.Keys(in.Name)
+		err = t.queryRow(`INSERT INTO members (name, pinyin, initials, phone, branch_id, joined_on, status, workplace, in_service, sinking, residence_id, path, user_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, full, ini, phone, in.BranchID, in.JoinedOn, string(in.Status), in.Workplace,
 			in.InService, in.Sinking, in.ResidenceID, rpath, in.UserID, s.now().UTC()).Scan(&id)
 		if err != nil {
 			return 0, err
@@ -157,7 +159,7 @@ func (s *Store) rosterDays(ctx context.Context, id int64) ([]int, error) {
 }
 
 // MemberQuery selects members: those living in the subtree at Path whose name or workplace
-// contains Q (sinking members only with Sinking), in id order after After, at most Limit.
+// contains Q, or whose name's pinyin or pinyin initials begin with it (sinking members only with Sinking), in id order after After, at most Limit.
 type MemberQuery struct {
 	Path    string
 	Q       string
@@ -176,9 +178,10 @@ func (s *Store) Members(ctx context.Context, q MemberQuery) ([]redgrid.Member, e
 	}
 	where := []string{"m.path >= ? AND m.path < ?", "m.id > ?"}
 	args := []any{q.Path, rangeEnd(q.Path), q.After}
-	if t := strings.TrimSpace(q.Q); t != "" {
-		where = append(where, "(m.name LIKE ? ESCAPE '\\' OR m.workplace LIKE ? ESCAPE '\\')")
-		args = append(args, "%"+likeEscape(t)+"%", "%"+likeEscape(t)+"%")
+	if t := hanzi.Query(q.Q); t != "" {
+		cond, cargs := searchWhere("m", t)
+		where = append(where, "("+cond+" OR m.workplace LIKE ? ESCAPE '\\')")
+		args = append(append(args, cargs...), "%"+likeEscape(t)+"%")
 	}
 	if q.Sinking {
 		where = append(where, "m.sinking")
@@ -453,4 +456,37 @@ func (s *Store) MemberPath(ctx context.Context, id int64) (string, error) {
 		return "", redgrid.Errorf(redgrid.KindNotFound, "no member %d", id)
 	}
 	return path, err
+}
+
+// nameKeyed are the tables whose names are searched by pinyin and initials beside nodes (whose
+// keys were always written), with the rows whose name is no longer a person's (erased) left out.
+var nameKeyed = []struct{ table, live string }{{"members", "TRUE"}, {"volunteers", "erased_at IS NULL"}}
+
+// fillNameKeys writes the pinyin and initials of the names recorded before they were kept
+// (migration 0020), in batches; a table with none missing costs one query.
+func (s *Store) fillNameKeys(ctx context.Context) error {
+	for _, k := range nameKeyed {
+		err := s.inBatches(ctx, sealBatch, func(t *tx, after int64) ([]int64, error) {
+			rows, err := t.query("SELECT id, name FROM "+k.table+" WHERE pinyin = '' AND initials = '' AND name <> '' AND "+k.live+
+				" AND id > ? ORDER BY id LIMIT ?", after, sealBatch)
+			if err != nil {
+				return nil, err
+			}
+			ids, names, err := scanSealedRows(rows, 1)
+			if err != nil {
+				return nil, err
+			}
+			for i, id := range ids {
+				full, ini := hanzi.Keys(names[i][0])
+				if _, err := t.exec("UPDATE "+k.table+" SET pinyin = ?, initials = ? WHERE id = ?", full, ini, id); err != nil {
+					return nil, err
+				}
+			}
+			return ids, nil
+		}, func() {})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

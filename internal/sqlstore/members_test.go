@@ -35,3 +35,41 @@ func TestReregistrationPeriodIsConfigured(t *testing.T) {
 		}
 	})
 }
+
+// TestNameKeysOfEarlierRows: members recorded before their names' pinyin was kept are found by
+// pinyin initials once a server has started (Migrate fills the missing keys).
+func TestNameKeysOfEarlierRows(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		s := e.Open(t, sqlstore.Options{})
+		tr := redgridtest.BuildTree(t, s)
+		for _, name := range []string{"陈志远", "王秀英"} {
+			if _, _, err := s.CreateMember(t.Context(), redgrid.NewMember{Name: name, BranchID: tr.Grid1Branch.ID, Status: redgrid.MemberFull,
+				ResidenceID: tr.Building1.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		found := func(q string) int {
+			t.Helper()
+			ms, err := s.Members(t.Context(), sqlstore.MemberQuery{Q: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(ms)
+		}
+		if found("czy") != 1 || found("wangxiu") != 1 {
+			t.Fatal("new members are not found by their pinyin")
+		}
+		if _, err := s.DB().Exec("UPDATE members SET pinyin = '', initials = ''"); err != nil {
+			t.Fatal(err)
+		}
+		if found("czy") != 0 {
+			t.Fatal("found without keys")
+		}
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if found("czy") != 1 || found("wxy") != 1 || found("陈") != 1 {
+			t.Fatal("the keys of earlier members were not filled")
+		}
+	})
+}

@@ -36,7 +36,7 @@ var leavers = []leaver{
 		}},
 	// The ID number's hash column is NOT NULL UNIQUE: a marker that is no hash takes its place.
 	{register: "volunteers", table: "volunteers", left: "left_on",
-		erase: "id_number = '', id_index = 'erased:' || CAST(id AS TEXT), phone = ''"},
+		erase: "pinyin = '', initials = '', id_number = '', id_index = 'erased:' || CAST(id AS TEXT), phone = ''"},
 	{register: "grid_staff", table: "grid_staff", left: "ended_on", erase: "phone = ''"},
 	{register: "org_members", table: "org_members", left: "ended_on"}, // a name and a role only
 }

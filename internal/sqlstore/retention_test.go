@@ -42,7 +42,7 @@ func TestRetentionPurge(t *testing.T) {
 		b := redgridtest.OpenDSN(t, dsn, sqlstore.Options{Now: clock.Now})
 		tr := redgridtest.BuildTree(t, a)
 		ids := recordPeople(t, a, tr, 0, 4)
-		vols, err := a.Volunteers(ctx, tr.District.Path, "", 100)
+		vols, err := a.Volunteers(ctx, sqlstore.VolunteerQuery{Path: tr.District.Path, Limit: 100})
 		if err != nil || len(vols) != 4 {
 			t.Fatalf("volunteers: %d %v", len(vols), err)
 		}
@@ -90,7 +90,7 @@ func TestRetentionPurge(t *testing.T) {
 		if r, err := a.Resident(ctx, ids[0]); err != nil || r.LeftOn != "2026-03-02" || r.IDNumber != idNumber(0) {
 			t.Fatalf("the record of who left: %+v %v", r, err)
 		}
-		if v, _ := a.Volunteers(ctx, tr.District.Path, "", 100); len(v) != 3 {
+		if v, _ := a.Volunteers(ctx, sqlstore.VolunteerQuery{Path: tr.District.Path, Limit: 100}); len(v) != 3 {
 			t.Fatalf("%d volunteers listed", len(v))
 		}
 

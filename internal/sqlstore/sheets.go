@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/redgrid/redgrid/internal/hanzi"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,8 +114,9 @@ func (t *tx) importMember(ring *pii.Keyring, r MemberImport) (rowOutcome, error)
 			return rowUnchanged, redgrid.Invalid("phone", "masked", "a masked phone number cannot be recorded")
 		}
 		var id int64
-		err := t.queryRow(`INSERT INTO members (name, phone, branch_id, joined_on, status, workplace, in_service, sinking, residence_id, path, user_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, sealOrEmpty(ring, "members.phone", in.Phone), in.BranchID, in.JoinedOn,
+		full, ini := hanzi.Keys(in.Name)
+		err := t.queryRow(`INSERT INTO members (name, pinyin, initials, phone, branch_id, joined_on, status, workplace, in_service, sinking, residence_id, path, user_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, full, ini, sealOrEmpty(ring, "members.phone", in.Phone), in.BranchID, in.JoinedOn,
 			string(in.Status), in.Workplace, in.InService, in.Sinking, in.ResidenceID, rpath, in.UserID, t.s.now().UTC()).Scan(&id)
 		if err != nil {
 			return rowUnchanged, err
@@ -287,8 +289,9 @@ func (t *tx) updateVolunteer(ring *pii.Keyring, r VolunteerImport) (rowOutcome, 
 	if newPhone != oldPhone {
 		sealed = sealOrEmpty(ring, "volunteers.phone", newPhone)
 	}
-	if _, err := t.exec("UPDATE volunteers SET name = ?, phone = ?, colours = ?, node_id = ?, path = ?, team_id = ?, version = version + 1 WHERE id = ?",
-		in.Name, sealed, strings.Join(cols, ","), in.NodeID, path, in.TeamID, r.ID); err != nil {
+	full, ini := hanzi.Keys(in.Name)
+	if _, err := t.exec("UPDATE volunteers SET name = ?, pinyin = ?, initials = ?, phone = ?, colours = ?, node_id = ?, path = ?, team_id = ?, version = version + 1 WHERE id = ?",
+		in.Name, full, ini, sealed, strings.Join(cols, ","), in.NodeID, path, in.TeamID, r.ID); err != nil {
 		return rowUnchanged, err
 	}
 	return rowUpdated, t.audit("volunteer.update", "volunteer/"+strconv.FormatInt(r.ID, 10), map[string]any{"node": in.NodeID, "colours": in.Colours, "import": true})

@@ -247,6 +247,19 @@ func (s *Store) migrations() ([]migration, error) {
 // Migrate applies the embedded migrations not yet recorded, each in one transaction with its row
 // in schema_migrations. On PostgreSQL an advisory lock keeps two starting servers from racing.
 func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.applyMigrations(ctx); err != nil {
+		return err
+	}
+	// Once the writer's connection is free again: what the SQL of a migration cannot do.
+	if err := s.fillNameKeys(ctx); err != nil {
+		return fmt.Errorf("migrate: search keys: %w", err)
+	}
+	return s.durable()
+}
+
+// applyMigrations applies the embedded migrations not applied yet, each in its own transaction
+// on the writer's connection.
+func (s *Store) applyMigrations(ctx context.Context) error {
 	ms, err := s.migrations()
 	if err != nil {
 		return fmt.Errorf("read migrations: %w", err)
@@ -299,7 +312,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("migration applied", "name", m.name, "engine", s.Engine())
 	}
-	return s.durable()
+	return nil
 }
 
 // Ready reports whether the database answers and every embedded migration is applied.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/redgrid/redgrid/internal/hanzi"
 	"strconv"
 	"strings"
 
@@ -133,8 +134,9 @@ func (t *tx) insertVolunteer(ring *pii.Keyring, in redgrid.NewVolunteer, idNumbe
 		cols[i] = string(c)
 	}
 	var vid int64
-	err = t.queryRow(`INSERT INTO volunteers (number, node_id, path, name, id_number, id_index, phone, team_id, colours, registered_on, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, "new:"+idIndex, in.NodeID, path, in.Name, ring.Seal("volunteers.id_number", idNumber),
+	full, ini := hanzi.Keys(in.Name)
+	err = t.queryRow(`INSERT INTO volunteers (number, node_id, path, name, pinyin, initials, id_number, id_index, phone, team_id, colours, registered_on, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, "new:"+idIndex, in.NodeID, path, in.Name, full, ini, ring.Seal("volunteers.id_number", idNumber),
 		idIndex, sealOrEmpty(ring, "volunteers.phone", phone), in.TeamID, strings.Join(cols, ","), t.s.today(), t.s.now().UTC()).Scan(&vid)
 	if err != nil {
 		if isUnique(err) {
@@ -164,18 +166,36 @@ func (s *Store) Volunteer(ctx context.Context, id int64) (redgrid.Volunteer, err
 	return v, err
 }
 
-// Volunteers lists the volunteers of the subtree at path, optionally of one colour, by number.
-func (s *Store) Volunteers(ctx context.Context, path string, colour redgrid.Colour, limit int) ([]redgrid.Volunteer, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 200
+// VolunteerQuery selects volunteers: those registered in the subtree at Path (all when empty),
+// of one colour when Colour is set, whose name or unified number contains Q or whose name's
+// pinyin or pinyin initials begin with it; at most Limit (200 unless 1–1000).
+type VolunteerQuery struct {
+	Path   string
+	Colour redgrid.Colour
+	Q      string
+	Limit  int
+}
+
+// Volunteers lists the volunteers who have not left, by number.
+func (s *Store) Volunteers(ctx context.Context, vq VolunteerQuery) ([]redgrid.Volunteer, error) {
+	if vq.Limit <= 0 || vq.Limit > 1000 {
+		vq.Limit = 200
+	}
+	if vq.Path == "" {
+		vq.Path = "/"
 	}
 	q := "SELECT " + volunteerCols + volunteerFrom + " WHERE v.path >= ? AND v.path < ? AND v.left_on IS NULL"
-	args := []any{path, rangeEnd(path)}
-	if colour != "" {
+	args := []any{vq.Path, rangeEnd(vq.Path)}
+	if vq.Colour != "" {
 		q += " AND (',' || v.colours || ',') LIKE ?"
-		args = append(args, "%,"+string(colour)+",%")
+		args = append(args, "%,"+string(vq.Colour)+",%")
 	}
-	rows, err := s.query(ctx, q+" ORDER BY v.number LIMIT "+strconv.Itoa(limit), args...)
+	if t := hanzi.Query(vq.Q); t != "" {
+		cond, cargs := searchWhere("v", t)
+		q += " AND (" + cond + " OR LOWER(v.number) LIKE ? ESCAPE '\\')"
+		args = append(append(args, cargs...), "%"+likeEscape(t)+"%")
+	}
+	rows, err := s.query(ctx, q+" ORDER BY v.number LIMIT "+strconv.Itoa(vq.Limit), args...)
 	if err != nil {
 		return nil, err
 	}
