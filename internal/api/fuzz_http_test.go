@@ -95,6 +95,8 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/orgs/1/members", "", `{"name":"x","role":"director","community_post":"\u0000"}`},
 		{"POST /api/v1/members", "", `{"name":"陈","branch_id":1,"status":"full","residence_id":10,"sinking":true,"in_service":true,"joined_on":"2010-01-01"}`},
 		{"POST /api/v1/members/1/registration", "", ""},
+		{"POST /api/v1/members/1/leave", "", `{"on":"2026-02-29","reason":"other","note":"\u0000"}`},
+		{"POST /api/v1/members/1/leave", "", `{"on":"0001-01-01","reason":"deceased"}`},
 		{"POST /api/v1/registrations/1/confirm", "", ""},
 		{"PUT /api/v1/members/1/roster", "", `{"weekdays":[0,1,1]}`},
 		{"GET /api/v1/roster/gaps", "node=1", ""},

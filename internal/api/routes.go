@@ -115,6 +115,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/members", s.authed(s.createMember)},
 		{"GET", "/api/v1/members/{id}", s.authed(s.getMember)},
 		{"POST", "/api/v1/members/{id}/registration", s.authed(s.requestRegistration)},
+		{"POST", "/api/v1/members/{id}/leave", s.authed(s.leaveMember)},
 		{"GET", "/api/v1/members/{id}/certificate.svg", s.authed(s.certificateQR)},
 		{"PUT", "/api/v1/members/{id}/roster", s.authed(s.putRoster)},
 		{"POST", "/api/v1/registrations/{id}/confirm", s.authed(s.confirmRegistration)},

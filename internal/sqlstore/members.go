@@ -24,7 +24,7 @@ func init() {
 const DefaultReregisterMonths = 6
 
 const memberCols = `m.id, m.name, m.phone, m.branch_id, b.name, m.joined_on, m.status, m.workplace, m.in_service, m.sinking,
-	m.residence_id, r.name, m.user_id, m.version, m.path, m.created_at`
+	m.residence_id, r.name, m.user_id, m.version, m.path, m.created_at, COALESCE(m.left_on, ''), COALESCE(m.left_reason, ''), m.left_note`
 
 const memberFrom = ` FROM members m JOIN party_orgs b ON b.id = m.branch_id JOIN nodes r ON r.id = m.residence_id`
 
@@ -32,7 +32,7 @@ func (s *Store) scanMember(sc interface{ Scan(...any) error }) (redgrid.Member, 
 	var m redgrid.Member
 	var created timeCol
 	if err := sc.Scan(&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
-		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created); err != nil {
+		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created, &m.LeftOn, &m.LeftReason, &m.LeftNote); err != nil {
 		return m, err
 	}
 	m.CreatedAt = created.t
@@ -136,9 +136,9 @@ func (s *Store) Member(ctx context.Context, id int64) (redgrid.Member, error) {
 	return m, nil
 }
 
-// Members lists the members living in the subtree at path.
+// Members lists the members living in the subtree at path (not those who left).
 func (s *Store) Members(ctx context.Context, path string) ([]redgrid.Member, error) {
-	rows, err := s.query(ctx, "SELECT "+memberCols+memberFrom+" WHERE m.path >= ? AND m.path < ? ORDER BY m.id LIMIT 1000", path, rangeEnd(path))
+	rows, err := s.query(ctx, "SELECT "+memberCols+memberFrom+" WHERE m.path >= ? AND m.path < ? AND m.left_on IS NULL ORDER BY m.id LIMIT 1000", path, rangeEnd(path))
 	if err != nil {
 		return nil, err
 	}
@@ -188,12 +188,16 @@ func (s *Store) RequestRegistration(ctx context.Context, memberID int64) (redgri
 	err := s.write(ctx, func(t *tx) error {
 		var path string
 		var inService bool
-		err := t.queryRow("SELECT path, in_service FROM members WHERE id = ?", memberID).Scan(&path, &inService)
+		var left sql.NullString
+		err := t.queryRow("SELECT path, in_service, left_on FROM members WHERE id = ?", memberID).Scan(&path, &inService, &left)
 		if errors.Is(err, sql.ErrNoRows) {
 			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
 		}
 		if err != nil {
 			return err
+		}
+		if left.Valid {
+			return errMemberLeft(memberID, left.String)
 		}
 		if !inService {
 			return redgrid.Errorf(redgrid.KindConflict, "dual registration is for in-service members (在职党员)")
@@ -297,12 +301,16 @@ func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int) e
 	return s.write(ctx, func(t *tx) error {
 		var path string
 		var sinking bool
-		err := t.queryRow("SELECT path, sinking FROM members WHERE id = ?", memberID).Scan(&path, &sinking)
+		var left sql.NullString
+		err := t.queryRow("SELECT path, sinking, left_on FROM members WHERE id = ?", memberID).Scan(&path, &sinking, &left)
 		if errors.Is(err, sql.ErrNoRows) {
 			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
 		}
 		if err != nil {
 			return err
+		}
+		if left.Valid {
+			return errMemberLeft(memberID, left.String)
 		}
 		if !sinking {
 			return redgrid.Invalid("weekdays", "sinking", "the roster is of sinking members (下沉党员)")
@@ -363,6 +371,11 @@ func (s *Store) RosterGaps(ctx context.Context, path string) ([]redgrid.RosterGa
 		}
 	}
 	return out, nil
+}
+
+// errMemberLeft refuses a change to a member who left (KindConflict): their record is history.
+func errMemberLeft(id int64, on string) error {
+	return redgrid.Errorf(redgrid.KindConflict, "member %d left on %s: the record is kept as it was", id, on)
 }
 
 // MemberPath is the path of a member's residence (for the caller's scope check).

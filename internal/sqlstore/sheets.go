@@ -81,7 +81,7 @@ func (t *tx) importMember(ring *pii.Keyring, r MemberImport) (rowOutcome, error)
 		return rowUnchanged, err
 	}
 	rows, err := t.query(`SELECT id, phone, joined_on, status, workplace, in_service, sinking, residence_id FROM members
-		WHERE branch_id = ? AND name = ? ORDER BY id`, in.BranchID, in.Name)
+		WHERE branch_id = ? AND name = ? AND left_on IS NULL ORDER BY id`, in.BranchID, in.Name)
 	if err != nil {
 		return rowUnchanged, err
 	}
