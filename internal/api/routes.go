@@ -104,6 +104,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/volunteers/{id}/records", s.authed(s.addServiceRecord)},
 		{"GET", "/api/v1/cobuild/agreements", s.authed(s.listAgreements)},
 		{"POST", "/api/v1/cobuild/agreements", s.authed(s.recordAgreement)},
+		{"GET", "/api/v1/cobuild/agreements/due", s.authed(s.dueAgreements)},
+		{"POST", "/api/v1/cobuild/agreements/{id}/renew", s.authed(s.renewAgreement)},
 		{"GET", "/api/v1/cobuild/gaps", s.authed(s.linkGaps)},
 		{"GET", "/api/v1/communities/{id}/links", s.authed(s.getLinks)},
 		{"PUT", "/api/v1/communities/{id}/links", s.authed(s.putLinks)},
