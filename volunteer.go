@@ -56,6 +56,9 @@ type Volunteer struct {
 	CreatedAt    time.Time `json:"created_at"`
 	// LeftOn is the day the volunteer deregistered (YYYY-MM-DD).
 	LeftOn string `json:"left_on,omitempty"`
+	// StationID is the service station or kiosk the volunteer is attached to.
+	StationID   *int64 `json:"station_id"`
+	StationName string `json:"station_name,omitempty"`
 }
 
 // NewVolunteer is the input to register a volunteer.

@@ -28,11 +28,16 @@ const memberCols = `m.id, m.name, m.phone, m.branch_id, b.name, m.joined_on, m.s
 
 const memberFrom = ` FROM members m JOIN party_orgs b ON b.id = m.branch_id JOIN nodes r ON r.id = m.residence_id`
 
+// memberDest are the scan destinations of memberCols.
+func memberDest(m *redgrid.Member, created *timeCol) []any {
+	return []any{&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
+		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, created, &m.LeftOn, &m.LeftReason, &m.LeftNote}
+}
+
 func (s *Store) scanMember(sc interface{ Scan(...any) error }) (redgrid.Member, error) {
 	var m redgrid.Member
 	var created timeCol
-	if err := sc.Scan(&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
-		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created, &m.LeftOn, &m.LeftReason, &m.LeftNote); err != nil {
+	if err := sc.Scan(memberDest(&m, &created)...); err != nil {
 		return m, err
 	}
 	m.CreatedAt = created.t

@@ -152,9 +152,11 @@ type MemberRow struct {
 	ResidenceCode string
 }
 
-// MembersForExport lists every member living in the subtree at path, in id order.
+// MembersForExport lists every member living in the subtree at path (not those who left), in id
+// order.
 func (s *Store) MembersForExport(ctx context.Context, path string) ([]MemberRow, error) {
-	rows, err := s.query(ctx, "SELECT "+memberCols+", r.code"+memberFrom+" WHERE m.path >= ? AND m.path < ? ORDER BY m.id", path, rangeEnd(path))
+	rows, err := s.query(ctx, "SELECT "+memberCols+", r.code"+memberFrom+" WHERE m.path >= ? AND m.path < ? AND m.left_on IS NULL ORDER BY m.id",
+		path, rangeEnd(path))
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +166,7 @@ func (s *Store) MembersForExport(ctx context.Context, path string) ([]MemberRow,
 		var x MemberRow
 		m := &x.Member
 		var created timeCol
-		if err := rows.Scan(&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
-			&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created, &x.ResidenceCode); err != nil {
+		if err := rows.Scan(append(memberDest(m, &created), &x.ResidenceCode)...); err != nil {
 			return nil, err
 		}
 		if m.Phone, err = s.open("members.phone", m.Phone); err != nil {
@@ -301,9 +302,11 @@ type VolunteerRow struct {
 	NodeCode  string
 }
 
-// VolunteersForExport lists every volunteer of the subtree at path by number.
+// VolunteersForExport lists every volunteer of the subtree at path (not those who deregistered)
+// by number.
 func (s *Store) VolunteersForExport(ctx context.Context, path string) ([]VolunteerRow, error) {
-	rows, err := s.query(ctx, "SELECT "+volunteerCols+", n.code"+volunteerFrom+" WHERE v.path >= ? AND v.path < ? ORDER BY v.number", path, rangeEnd(path))
+	rows, err := s.query(ctx, "SELECT "+volunteerCols+", n.code"+volunteerFrom+" WHERE v.path >= ? AND v.path < ? AND v.left_on IS NULL ORDER BY v.number",
+		path, rangeEnd(path))
 	if err != nil {
 		return nil, err
 	}
@@ -312,16 +315,8 @@ func (s *Store) VolunteersForExport(ctx context.Context, path string) ([]Volunte
 	for rows.Next() {
 		var x VolunteerRow
 		v := &x.Volunteer
-		var colours string
-		var created timeCol
-		if err := rows.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-			&v.Hours, &v.Version, &v.Path, &created, &x.NodeCode); err != nil {
+		if err := volunteerScan(rows, v, &x.NodeCode); err != nil {
 			return nil, err
-		}
-		for _, c := range strings.Split(colours, ",") {
-			if c != "" {
-				v.Colours = append(v.Colours, redgrid.Colour(c))
-			}
 		}
 		if v.Phone, err = s.open("volunteers.phone", v.Phone); err != nil {
 			return nil, errors.New("volunteer " + strconv.FormatInt(v.ID, 10) + ": " + err.Error())

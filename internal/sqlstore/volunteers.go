@@ -22,17 +22,18 @@ func init() {
 
 const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.team_id, COALESCE(o.name, ''), v.colours, v.registered_on,
 	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at,
-	COALESCE(v.left_on, '')`
+	COALESCE(v.left_on, ''), v.station_id, COALESCE(st.name, '')`
 
-const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id`
+const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id
+	LEFT JOIN volunteer_stations st ON st.id = v.station_id`
 
-func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volunteer, error) {
-	var v redgrid.Volunteer
+// volunteerScan scans the columns of volunteerCols, then more, into v (the phone still sealed).
+func volunteerScan(sc scanner, v *redgrid.Volunteer, more ...any) error {
 	var colours string
 	var created timeCol
-	if err := sc.Scan(&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn); err != nil {
-		return v, err
+	if err := sc.Scan(append([]any{&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
+		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn, &v.StationID, &v.StationName}, more...)...); err != nil {
+		return err
 	}
 	v.CreatedAt = created.t
 	v.Colours = []redgrid.Colour{}
@@ -40,6 +41,14 @@ func (s *Store) scanVolunteer(sc interface{ Scan(...any) error }) (redgrid.Volun
 		if c != "" {
 			v.Colours = append(v.Colours, redgrid.Colour(c))
 		}
+	}
+	return nil
+}
+
+func (s *Store) scanVolunteer(sc scanner) (redgrid.Volunteer, error) {
+	var v redgrid.Volunteer
+	if err := volunteerScan(sc, &v); err != nil {
+		return v, err
 	}
 	phone, err := s.open("volunteers.phone", v.Phone)
 	if err != nil {
