@@ -197,24 +197,36 @@ func (s *Store) AddServiceRecord(ctx context.Context, volunteerID int64, in redg
 	actor := redgrid.ActorFrom(ctx)
 	_, by := actorCols(actor)
 	var rid int64
+	var station string
 	err := s.write(ctx, func(t *tx) error {
-		err := t.queryRow(`INSERT INTO volunteer_records (volunteer_id, kind, done_on, hours, content, recorded_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, volunteerID, string(in.Kind), in.On, in.Hours, in.Content, by, s.now().UTC()).Scan(&rid)
+		if in.StationID != nil {
+			if _, err := t.stationPath(*in.StationID); err != nil {
+				return err
+			}
+			if err := t.queryRow("SELECT name FROM volunteer_stations WHERE id = ?", *in.StationID).Scan(&station); err != nil {
+				return err
+			}
+		}
+		err := t.queryRow(`INSERT INTO volunteer_records (volunteer_id, kind, done_on, hours, content, station_id, recorded_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, volunteerID, string(in.Kind), in.On, in.Hours, in.Content, in.StationID, by, s.now().UTC()).Scan(&rid)
 		if err != nil {
 			return err
 		}
-		return t.audit("volunteer.record", "volunteer/"+strconv.FormatInt(volunteerID, 10), map[string]any{"kind": in.Kind, "on": in.On, "hours": in.Hours})
+		return t.audit("volunteer.record", "volunteer/"+strconv.FormatInt(volunteerID, 10),
+			map[string]any{"kind": in.Kind, "on": in.On, "hours": in.Hours, "station": in.StationID})
 	})
 	if err != nil {
 		return redgrid.ServiceRecord{}, err
 	}
-	return redgrid.ServiceRecord{ID: rid, VolunteerID: volunteerID, Kind: in.Kind, On: in.On, Hours: in.Hours, Content: in.Content, RecordedBy: by, CreatedAt: s.now().UTC()}, nil
+	return redgrid.ServiceRecord{ID: rid, VolunteerID: volunteerID, Kind: in.Kind, On: in.On, Hours: in.Hours, Content: in.Content,
+		StationID: in.StationID, StationName: station, RecordedBy: by, CreatedAt: s.now().UTC()}, nil
 }
 
 // ServiceRecords returns a volunteer's record, the latest first.
 func (s *Store) ServiceRecords(ctx context.Context, volunteerID int64) ([]redgrid.ServiceRecord, error) {
-	rows, err := s.query(ctx, `SELECT id, volunteer_id, kind, done_on, hours, content, recorded_by, created_at FROM volunteer_records
-		WHERE volunteer_id = ? ORDER BY done_on DESC, id DESC LIMIT 1000`, volunteerID)
+	rows, err := s.query(ctx, `SELECT r.id, r.volunteer_id, r.kind, r.done_on, r.hours, r.content, r.station_id, COALESCE(st.name, ''), r.recorded_by, r.created_at
+		FROM volunteer_records r LEFT JOIN volunteer_stations st ON st.id = r.station_id
+		WHERE r.volunteer_id = ? ORDER BY r.done_on DESC, r.id DESC LIMIT 1000`, volunteerID)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +235,7 @@ func (s *Store) ServiceRecords(ctx context.Context, volunteerID int64) ([]redgri
 	for rows.Next() {
 		var r redgrid.ServiceRecord
 		var created timeCol
-		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.Kind, &r.On, &r.Hours, &r.Content, &r.RecordedBy, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.Kind, &r.On, &r.Hours, &r.Content, &r.StationID, &r.StationName, &r.RecordedBy, &created); err != nil {
 			return nil, err
 		}
 		r.CreatedAt = created.t
