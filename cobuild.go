@@ -2,6 +2,7 @@ package redgrid
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -56,6 +57,17 @@ type DueAgreement struct {
 	Agreement
 	DaysLeft int  `json:"days_left"` // days from today to ends_on; negative once it has ended
 	Ended    bool `json:"ended"`     // ends_on is past
+}
+
+// DaysUntil is the number of days from today to day (both YYYY-MM-DD): negative when day is
+// past, 0 for a malformed date.
+func DaysUntil(today, day string) int {
+	a, err1 := time.Parse(time.DateOnly, today)
+	b, err2 := time.Parse(time.DateOnly, day)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(b.Sub(a).Hours() / 24)
 }
 
 // AgreementRenewal is the input renewing an agreement: the next agreement between the same unit

@@ -97,14 +97,10 @@ func (s *Store) DueAgreements(ctx context.Context, path string, days int) ([]red
 	if err != nil {
 		return nil, err
 	}
-	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	out := make([]redgrid.DueAgreement, len(list))
 	for i, a := range list {
-		out[i] = redgrid.DueAgreement{Agreement: a}
-		if ends, err := time.Parse(time.DateOnly, a.EndsOn); err == nil {
-			out[i].DaysLeft = int(ends.Sub(day).Hours() / 24)
-		}
-		out[i].Ended = out[i].DaysLeft < 0
+		left := redgrid.DaysUntil(today.Format(time.DateOnly), a.EndsOn)
+		out[i] = redgrid.DueAgreement{Agreement: a, DaysLeft: left, Ended: left < 0}
 	}
 	return out, nil
 }
