@@ -2,6 +2,7 @@ package redgrid
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -20,6 +21,10 @@ type Agreement struct {
 	SignedOn      string `json:"signed_on"`
 	EndsOn        string `json:"ends_on"`
 	Content       string `json:"content"` // the resources and projects agreed (共建项目、资源清单)
+	// RenewsID is the agreement this one renews; RenewedByID the agreement that renews this one.
+	// Both are set by a renewal (AgreementRenewal), never by the input of an agreement.
+	RenewsID    *int64 `json:"renews_id"`
+	RenewedByID *int64 `json:"renewed_by_id"`
 }
 
 // MaxAgreementContent bounds an agreement's text.
@@ -36,6 +41,57 @@ func (a *Agreement) Validate() error {
 	v.Check(a.EndsOn > a.SignedOn, "ends_on", "after_signed", "ends_on must be after signed_on")
 	v.Check(a.Content != "", "content", "required", "the content of the agreement is required")
 	v.Check(utf8.RuneCountInString(a.Content) <= MaxAgreementContent, "content", "max_length", "content must be at most 5000 characters")
+	return v.Err()
+}
+
+// Renewal window: an agreement is due for renewal (续签) from RenewalDays before its last day
+// until it is renewed; lists ask for a window of 1 to MaxRenewalDays days.
+const (
+	DefaultRenewalDays = 60
+	MaxRenewalDays     = 366
+)
+
+// DueAgreement is an agreement due for renewal: ending within the window asked for, or ended,
+// and not renewed.
+type DueAgreement struct {
+	Agreement
+	DaysLeft int  `json:"days_left"` // days from today to ends_on; negative once it has ended
+	Ended    bool `json:"ended"`     // ends_on is past
+}
+
+// DaysUntil is the number of days from today to day (both YYYY-MM-DD): negative when day is
+// past, 0 for a malformed date.
+func DaysUntil(today, day string) int {
+	a, err1 := time.Parse(time.DateOnly, today)
+	b, err2 := time.Parse(time.DateOnly, day)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(b.Sub(a).Hours() / 24)
+}
+
+// AgreementRenewal is the input renewing an agreement: the next agreement between the same unit
+// and community, linked to the one it renews. An empty content keeps the previous agreement's.
+type AgreementRenewal struct {
+	SignedOn string `json:"signed_on"`
+	EndsOn   string `json:"ends_on"`
+	Content  string `json:"content"`
+}
+
+// Validate checks the renewal's own fields against the agreement it renews (prev): it must end
+// after prev does.
+func (r *AgreementRenewal) Validate(prev Agreement) error {
+	r.Content = strings.TrimSpace(r.Content)
+	if r.Content == "" {
+		r.Content = prev.Content
+	}
+	var v Validator
+	CheckDate(&v, "signed_on", r.SignedOn)
+	CheckDate(&v, "ends_on", r.EndsOn)
+	v.Check(r.EndsOn > r.SignedOn, "ends_on", "after_signed", "ends_on must be after signed_on")
+	v.Check(r.EndsOn > prev.EndsOn, "ends_on", "after_previous", "a renewal must end after the agreement it renews ("+prev.EndsOn+")")
+	v.Check(utf8.RuneCountInString(r.Content) <= MaxAgreementContent, "content", "max_length", "content must be at most 5000 characters")
+	v.Check(!HasControl(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(r.Content)), "content", "no_control_chars", "content must not contain control characters")
 	return v.Err()
 }
 

@@ -53,6 +53,11 @@ type Member struct {
 	CreatedAt     time.Time     `json:"created_at"`
 	Registration  *Registration `json:"registration,omitempty"`
 	Weekdays      []int         `json:"weekdays"` // on the roster: 1 Monday … 7 Sunday
+	// LeftOn, LeftReason and LeftNote say when and why the member left (MemberLeave); empty
+	// while they are a member here.
+	LeftOn     string      `json:"left_on,omitempty"`
+	LeftReason LeaveReason `json:"left_reason,omitempty"`
+	LeftNote   string      `json:"left_note,omitempty"`
 }
 
 // NewMember is the input to record a member.
@@ -82,6 +87,58 @@ func (m *NewMember) Validate(today string) error {
 	v.Check(m.Status.Valid(), "status", "enum", "status must be full or probationary")
 	v.Check(utf8.RuneCountInString(m.Workplace) <= 100 && !HasControl(m.Workplace), "workplace", "max_length", "workplace must be at most 100 characters")
 	v.Check(!m.Sinking || m.InService, "sinking", "in_service", "a sinking member is an in-service member")
+	return v.Err()
+}
+
+// LeaveReason is why a member left the register of their branch.
+type LeaveReason string
+
+// Reasons a member leaves.
+const (
+	LeaveTransferred LeaveReason = "transferred" // 转出 (组织关系转出)
+	LeaveAbroad      LeaveReason = "abroad"      // 出国出境
+	LeaveDeceased    LeaveReason = "deceased"    // 去世
+	LeaveSuspended   LeaveReason = "suspended"   // 停止党籍
+	LeaveOther       LeaveReason = "other"       // 其他 (with a note)
+)
+
+// LeaveReasons lists the reasons in the order the UI shows them.
+var LeaveReasons = []LeaveReason{LeaveTransferred, LeaveAbroad, LeaveDeceased, LeaveSuspended, LeaveOther}
+
+var leaveReasonLabels = map[LeaveReason]string{LeaveTransferred: "转出", LeaveAbroad: "出国出境", LeaveDeceased: "去世", LeaveSuspended: "停止党籍", LeaveOther: "其他"}
+
+// Valid reports whether r is known.
+func (r LeaveReason) Valid() bool { _, ok := leaveReasonLabels[r]; return ok }
+
+// Label is the Chinese name.
+func (r LeaveReason) Label() string { return leaveReasonLabels[r] }
+
+// MaxLeaveNote bounds the note on a member leaving.
+const MaxLeaveNote = 200
+
+// MemberLeave is the input recording that a member left: the day (today when empty; not in the
+// future), the reason, and a note (required when the reason is other). A member who left is no
+// longer listed, counted in rosters and gaps, nor given posts or 包保; their record stays
+// readable, their current posts and 包保 end that day, and the retention purge erases their
+// phone once the retention has passed after the day they left.
+type MemberLeave struct {
+	On     string      `json:"on"`
+	Reason LeaveReason `json:"reason"`
+	Note   string      `json:"note"`
+}
+
+// Validate checks the input; today is the current date (YYYY-MM-DD, China time).
+func (l *MemberLeave) Validate(today string) error {
+	l.On, l.Note = strings.TrimSpace(l.On), strings.TrimSpace(l.Note)
+	if l.On == "" {
+		l.On = today
+	}
+	var v Validator
+	CheckDate(&v, "on", l.On)
+	v.Check(l.On <= today, "on", "not_future", "the day a member left cannot be in the future")
+	v.Check(l.Reason.Valid(), "reason", "enum", "reason must be transferred, abroad, deceased, suspended or other")
+	v.Check(l.Reason != LeaveOther || l.Note != "", "note", "required", "a note is required when the reason is other")
+	v.Check(utf8.RuneCountInString(l.Note) <= MaxLeaveNote && !HasControl(l.Note), "note", "max_length", "note must be at most 200 characters of text")
 	return v.Err()
 }
 

@@ -2,6 +2,7 @@ package redgrid
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -37,6 +38,10 @@ type OrgMember struct {
 	PartyMember   bool       `json:"party_member"`
 	CommunityPost string     `json:"community_post"` // the post also held in the community (交叉任职), e.g. 社区居委会委员
 	Since         string     `json:"since"`
+	// TermID is the owners' committee's term the seat belongs to (set by the server); EndedOn the
+	// day the seat ended (a re-election ends the old term's seats).
+	TermID  *int64  `json:"term_id,omitempty"`
+	EndedOn *string `json:"ended_on,omitempty"`
 }
 
 // Validate checks a new member.
@@ -62,4 +67,58 @@ type RedPropertyOrg struct {
 	CrossPosts  int         `json:"cross_posts"`
 	PartyShare  float64     `json:"party_share"` // party members among the members
 	Shortcoming []string    `json:"shortcomings"`
+}
+
+// Owners' committees' terms (业主委员会任期). A committee is elected for a term of at most
+// MaxTermYears years (《业主大会和业主委员会指导规则》: 每届任期不超过五年); the seats of its members
+// belong to the term they were taken in. A re-election (换届) starts a new term: the old term
+// closes on the day of the election and its seats end, kept as the old term's history. Terms
+// ending within a window, or ended without a re-election, are listed (换届提醒).
+const (
+	MaxTermYears          = 5
+	DefaultTermNoticeDays = 90
+	MaxTermNoticeDays     = 366
+)
+
+// CommitteeTerm is a term of an owners' committee with the seats taken in it.
+type CommitteeTerm struct {
+	ID        int64       `json:"id"`
+	OrgID     int64       `json:"org_id"`
+	OrgName   string      `json:"org_name"`
+	ElectedOn string      `json:"elected_on"`
+	EndsOn    string      `json:"ends_on"`           // the last day of the term
+	EndedOn   *string     `json:"ended_on"`          // the day a re-election closed it
+	Members   []OrgMember `json:"members,omitempty"` // the seats of the term (current and ended)
+	Version   int         `json:"version"`
+	CreatedAt time.Time   `json:"created_at"`
+}
+
+// NewTerm is the input starting a term (the first, or a re-election).
+type NewTerm struct {
+	ElectedOn string `json:"elected_on"`
+	EndsOn    string `json:"ends_on"`
+}
+
+// Validate checks the dates; today is the current date (YYYY-MM-DD, China time): an election is
+// recorded after it took place.
+func (t *NewTerm) Validate(today string) error {
+	t.ElectedOn, t.EndsOn = strings.TrimSpace(t.ElectedOn), strings.TrimSpace(t.EndsOn)
+	var v Validator
+	CheckDate(&v, "elected_on", t.ElectedOn)
+	v.Check(t.ElectedOn <= today, "elected_on", "not_future", "elected_on cannot be in the future")
+	CheckDate(&v, "ends_on", t.EndsOn)
+	v.Check(t.EndsOn > t.ElectedOn, "ends_on", "after_elected", "ends_on must be after elected_on")
+	if e, err := time.Parse(time.DateOnly, t.ElectedOn); err == nil {
+		max := e.AddDate(MaxTermYears, 0, 0).Format(time.DateOnly)
+		v.Check(t.EndsOn <= max, "ends_on", "max_term", "a term lasts at most five years (until "+max+")")
+	}
+	return v.Err()
+}
+
+// TermDue is an owners' committee whose current term ends within the window asked for, or has
+// ended without a re-election.
+type TermDue struct {
+	CommitteeTerm
+	DaysLeft int  `json:"days_left"` // days from today to ends_on; negative once ended
+	Ended    bool `json:"ended"`
 }

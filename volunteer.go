@@ -1,6 +1,7 @@
 package redgrid
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,6 +57,9 @@ type Volunteer struct {
 	CreatedAt    time.Time `json:"created_at"`
 	// LeftOn is the day the volunteer deregistered (YYYY-MM-DD).
 	LeftOn string `json:"left_on,omitempty"`
+	// StationID is the service station or kiosk the volunteer is attached to.
+	StationID   *int64 `json:"station_id"`
+	StationName string `json:"station_name,omitempty"`
 }
 
 // NewVolunteer is the input to register a volunteer.
@@ -120,16 +124,19 @@ type ServiceRecord struct {
 	On          string      `json:"on"` // YYYY-MM-DD
 	Hours       float64     `json:"hours"`
 	Content     string      `json:"content"`
+	StationID   *int64      `json:"station_id"` // where the service was given
+	StationName string      `json:"station_name,omitempty"`
 	RecordedBy  string      `json:"recorded_by"`
 	CreatedAt   time.Time   `json:"created_at"`
 }
 
 // NewServiceRecord is the input of a record line.
 type NewServiceRecord struct {
-	Kind    ServiceKind `json:"kind"`
-	On      string      `json:"on"`
-	Hours   float64     `json:"hours"`
-	Content string      `json:"content"`
+	Kind      ServiceKind `json:"kind"`
+	On        string      `json:"on"`
+	Hours     float64     `json:"hours"`
+	Content   string      `json:"content"`
+	StationID *int64      `json:"station_id"` // the station where the service was given (service lines)
 }
 
 // Validate checks the line; today is the current date (YYYY-MM-DD, CST): service is recorded
@@ -145,7 +152,165 @@ func (r *NewServiceRecord) Validate(today string) error {
 	} else {
 		v.Check(r.Hours == 0, "hours", "service_only", "only a service line has hours")
 	}
+	v.Check(r.StationID == nil || r.Kind == ServiceHours, "station_id", "service_only", "only a service line names the station where it was given")
+	v.Check(r.StationID == nil || *r.StationID > 0, "station_id", "positive_integer", "station_id must be a positive integer")
 	v.Check(r.Content != "", "content", "required", "content is required")
 	v.Check(utf8.RuneCountInString(r.Content) <= MaxServiceContent && !HasControl(r.Content), "content", "max_length", "content must be at most 500 characters of text")
 	return v.Err()
+}
+
+// Volunteer service stations (志愿服务站) and kiosks (志愿服务岗亭, 服务点; 002: "10个志愿服务岗亭"):
+// each at a community or a grid, with an address, opening hours and a contact. Volunteer teams
+// and volunteers are attached to stations; a line of a volunteer's service record may name the
+// station where the service was given. Communities with no station (at the community or any of
+// its grids) are listed as gaps.
+
+// StationKind is a station or a kiosk.
+type StationKind string
+
+// Kinds of stations.
+const (
+	StationStation StationKind = "station" // 志愿服务站
+	StationKiosk   StationKind = "kiosk"   // 志愿服务岗亭 / 服务点
+)
+
+var stationKindLabels = map[StationKind]string{StationStation: "志愿服务站", StationKiosk: "志愿服务岗亭"}
+
+// Valid reports whether k is known.
+func (k StationKind) Valid() bool { _, ok := stationKindLabels[k]; return ok }
+
+// Label is the Chinese name.
+func (k StationKind) Label() string { return stationKindLabels[k] }
+
+// Limits of a station's text.
+const (
+	MaxStationName    = 50
+	MaxStationAddress = 100
+	MaxStationHours   = 100
+	MaxStationContact = 50
+	MaxStationTeams   = 100
+)
+
+// Station is a volunteer service station or kiosk.
+type Station struct {
+	ID        int64         `json:"id"`
+	NodeID    int64         `json:"node_id"`
+	NodeName  string        `json:"node_name"`
+	NodeKind  NodeKind      `json:"node_kind"`
+	Name      string        `json:"name"`
+	Kind      StationKind   `json:"kind"`
+	KindLabel string        `json:"kind_label"`
+	Address   string        `json:"address"`
+	Hours     string        `json:"hours"` // opening hours, as text: 周一至周五 8:30-17:30
+	Contact   string        `json:"contact"`
+	Teams     []StationTeam `json:"teams"`
+	// Volunteers counts the current volunteers attached to the station, directly or through
+	// one of its teams (each once).
+	Volunteers int       `json:"volunteers"`
+	Version    int       `json:"version"`
+	Path       string    `json:"-"` // the node's path
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// StationTeam is a volunteer team attached to a station.
+type StationTeam struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// NewStation is the input to record a station.
+type NewStation struct {
+	NodeID  int64       `json:"node_id"`
+	Name    string      `json:"name"`
+	Kind    StationKind `json:"kind"`
+	Address string      `json:"address"`
+	Hours   string      `json:"hours"`
+	Contact string      `json:"contact"`
+}
+
+// Validate checks what needs no database (trimming the text).
+func (s *NewStation) Validate() error {
+	s.Name, s.Address, s.Hours, s.Contact = strings.TrimSpace(s.Name), strings.TrimSpace(s.Address), strings.TrimSpace(s.Hours), strings.TrimSpace(s.Contact)
+	var v Validator
+	v.Check(s.NodeID > 0, "node_id", "required", "node_id (the community or grid of the station) is required")
+	CheckName(&v, "name", s.Name)
+	v.Check(utf8.RuneCountInString(s.Name) <= MaxStationName, "name", "max_length", "name must be at most 50 characters")
+	v.Check(s.Kind.Valid(), "kind", "enum", "kind must be station or kiosk")
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"address", s.Address, MaxStationAddress}, {"hours", s.Hours, MaxStationHours}, {"contact", s.Contact, MaxStationContact}} {
+		v.Check(utf8.RuneCountInString(f.value) <= f.max && !HasControl(f.value), f.field, "max_length",
+			f.field+" must be at most "+strconv.Itoa(f.max)+" characters of text")
+	}
+	return v.Err()
+}
+
+// StationPatch is a partial update of a station; nil fields are left alone. The node is not
+// changed: a station that moves is closed and recorded anew.
+type StationPatch struct {
+	Name    *string      `json:"name"`
+	Kind    *StationKind `json:"kind"`
+	Address *string      `json:"address"`
+	Hours   *string      `json:"hours"`
+	Contact *string      `json:"contact"`
+}
+
+// Validate checks the patch on its own (Apply checks the result).
+func (p *StationPatch) Validate() error { return nil }
+
+// Apply returns the station changed by the patch, checked as a new station would be.
+func (p StationPatch) Apply(cur Station) (NewStation, error) {
+	n := NewStation{NodeID: cur.NodeID, Name: cur.Name, Kind: cur.Kind, Address: cur.Address, Hours: cur.Hours, Contact: cur.Contact}
+	for _, f := range []struct {
+		dst *string
+		src *string
+	}{{&n.Name, p.Name}, {&n.Address, p.Address}, {&n.Hours, p.Hours}, {&n.Contact, p.Contact}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if p.Kind != nil {
+		n.Kind = *p.Kind
+	}
+	return n, n.Validate()
+}
+
+// StationTeams is the input setting the teams attached to a station.
+type StationTeams struct {
+	TeamIDs []int64 `json:"team_ids"`
+}
+
+// Validate checks the list: positive ids, each once, at most MaxStationTeams.
+func (t *StationTeams) Validate() error {
+	var v Validator
+	v.Check(t.TeamIDs != nil, "team_ids", "required", "team_ids is required (an empty list detaches every team)")
+	v.Check(len(t.TeamIDs) <= MaxStationTeams, "team_ids", "max_items", "at most 100 teams")
+	seen := map[int64]bool{}
+	for _, id := range t.TeamIDs {
+		v.Check(id > 0, "team_ids", "positive_integer", "team ids are positive integers")
+		v.Check(!seen[id], "team_ids", "unique", "a team is given twice")
+		seen[id] = true
+	}
+	return v.Err()
+}
+
+// VolunteerStation is the input attaching a volunteer to a station (null or absent detaches).
+type VolunteerStation struct {
+	StationID *int64 `json:"station_id"`
+}
+
+// Validate checks the id.
+func (v *VolunteerStation) Validate() error {
+	var c Validator
+	c.Check(v.StationID == nil || *v.StationID > 0, "station_id", "positive_integer", "station_id must be a positive integer")
+	return c.Err()
+}
+
+// StationGap is a community with no volunteer station or kiosk.
+type StationGap struct {
+	CommunityID   int64  `json:"community_id"`
+	CommunityName string `json:"community_name"`
+	CommunityCode string `json:"community_code"`
 }

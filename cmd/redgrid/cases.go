@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/notify"
 	"github.com/redgrid/redgrid/internal/photo"
 	"github.com/redgrid/redgrid/internal/sqlstore"
@@ -94,8 +95,9 @@ func (c *config) calendar() (*worktime.Calendar, error) {
 	return cal, nil
 }
 
-// runJobs fires deadline reminders and overdue flags and delivers webhook messages until ctx ends.
-// Every server runs it; the store makes each deadline fire once across servers.
+// runJobs fires deadline reminders and overdue flags, notes co-building agreements entering their
+// renewal window and delivers webhook messages until ctx ends. Every server runs it; the store
+// makes each deadline fire, and each agreement be noted, once across servers.
 func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger) {
 	hooks, every := c.hooks, c.jobsEvery
 	t := time.NewTicker(every)
@@ -114,6 +116,11 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 			log.Warn("deadline jobs failed", "err", err)
 		} else if r.Reminded+r.Overdue > 0 {
 			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
+		}
+		if n, err := s.RunAgreementRenewals(ctx, redgrid.DefaultRenewalDays, 500); err != nil && ctx.Err() == nil {
+			log.Warn("agreement renewal reminders failed", "err", err)
+		} else if n > 0 {
+			log.Info("agreement renewal reminders", "noted", n)
 		}
 		if len(hooks) > 0 {
 			deliver(ctx, s, sender, hooks, log)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/redgrid/redgrid"
 )
@@ -35,6 +36,9 @@ func (s *Server) recordAgreement(w http.ResponseWriter, r *http.Request, p *redg
 	if err := s.decode(r, &in); err != nil {
 		return err
 	}
+	if in.RenewsID != nil || in.RenewedByID != nil {
+		return redgrid.Invalid("renews_id", "read_only", "a renewal is recorded with POST /api/v1/cobuild/agreements/{id}/renew")
+	}
 	in.ID = 0
 	if err := in.Validate(); err != nil {
 		return err
@@ -46,7 +50,7 @@ func (s *Server) recordAgreement(w http.ResponseWriter, r *http.Request, p *redg
 	if err != nil {
 		return err
 	}
-	if !p.Can(redgrid.ActWriteOrg, c.Path) && !p.Can(redgrid.ActWriteOrg, childPath(c.Path)) {
+	if !canWriteAgreements(p, c.Path) {
 		return forbidden("the agreements of " + c.Name)
 	}
 	a, err := s.store.RecordAgreement(r.Context(), in)
@@ -108,4 +112,56 @@ func (s *Server) linkGaps(w http.ResponseWriter, r *http.Request, p *redgrid.Pri
 		return err
 	}
 	return writeJSON(w, http.StatusOK, list[redgrid.LinkGap]{out})
+}
+
+// canWriteAgreements: the community's staff (at the community itself) and above record and renew
+// its agreements.
+func canWriteAgreements(p *redgrid.Principal, communityPath string) bool {
+	return p.Can(redgrid.ActWriteOrg, communityPath) || p.Can(redgrid.ActWriteOrg, childPath(communityPath))
+}
+
+// dueAgreements lists the agreements of a subtree due for renewal: ending within days (default
+// 60, 1 to 366) or ended, and not renewed.
+func (s *Server) dueAgreements(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	n, err := s.treeNode(r, p)
+	if err != nil {
+		return err
+	}
+	days, err := queryInt(r, "days", redgrid.DefaultRenewalDays, 1, redgrid.MaxRenewalDays)
+	if err != nil {
+		return err
+	}
+	out, err := s.store.DueAgreements(r.Context(), n.Path, days)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[redgrid.DueAgreement]{out})
+}
+
+// renewAgreement records the next agreement of the same unit and community, linked to {id}.
+func (s *Server) renewAgreement(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in redgrid.AgreementRenewal
+	ctx, err := s.decodeCreate(r, &in)
+	if err != nil {
+		return err
+	}
+	prev, path, err := s.store.Agreement(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !canWriteAgreements(p, path) {
+		return forbidden("the agreements of " + prev.CommunityName)
+	}
+	if err := in.Validate(prev); err != nil {
+		return err
+	}
+	a, replayed, err := s.store.RenewAgreement(ctx, id, in)
+	if err != nil {
+		return err
+	}
+	return created(w, "/api/v1/cobuild/agreements/"+strconv.FormatInt(a.ID, 10), replayed, a)
 }

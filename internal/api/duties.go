@@ -49,6 +49,12 @@ func (s *Server) listMemberPosts(w http.ResponseWriter, r *http.Request, p *redg
 
 // postNode is the node a post is to serve, which the caller must keep the registers of.
 func (s *Server) postNode(r *http.Request, p *redgrid.Principal, id int64) (redgrid.Node, error) {
+	return s.registerTarget(r, p, id, "posts at ")
+}
+
+// registerTarget is the node node_id of a new register entry (a post, a volunteer, a station),
+// which the caller must keep the registers of (canRegisterAt); what names the refusal.
+func (s *Server) registerTarget(r *http.Request, p *redgrid.Principal, id int64, what string) (redgrid.Node, error) {
 	n, err := s.store.Node(r.Context(), id)
 	if redgrid.ErrorKind(err) == redgrid.KindNotFound {
 		return n, redgrid.Invalid("node_id", "exists", "node_id names no node")
@@ -57,7 +63,7 @@ func (s *Server) postNode(r *http.Request, p *redgrid.Principal, id int64) (redg
 		return n, err
 	}
 	if !canRegisterAt(p, n.Path) {
-		return n, forbidden("posts at " + n.Name)
+		return n, forbidden(what + n.Name)
 	}
 	return n, nil
 }

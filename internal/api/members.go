@@ -103,6 +103,38 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	if g := m.Registration; g != nil && g.VerifyToken != "" {
 		g.VerifyURL = s.certificateURL(r, g.VerifyToken)
 	}
+	setETag(w, m.Version)
+	return writeJSON(w, http.StatusOK, m)
+}
+
+// leaveMember: POST /api/v1/members/{id}/leave — the member left (转出, 出国出境, 去世, 停止党籍,
+// 其他) on a day, recorded by whoever keeps the party registers where they live. If-Match makes
+// it conditional (412); leaving twice is 409. The member stays readable, with the day and the
+// reason.
+func (s *Server) leaveMember(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in redgrid.MemberLeave
+	if err := s.decode(r, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(s.today()); err != nil {
+		return err
+	}
+	m, err := s.readableMember(r, p)
+	if err != nil {
+		return err
+	}
+	if !p.Can(redgrid.ActWriteParty, m.ResidencePath) {
+		return forbidden("recording that member " + strconv.FormatInt(m.ID, 10) + " left")
+	}
+	m, err = s.store.LeaveMember(r.Context(), m.ID, in, version)
+	if err != nil {
+		return err
+	}
+	setETag(w, m.Version)
 	return writeJSON(w, http.StatusOK, m)
 }
 

@@ -56,17 +56,26 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *redgrid.Pri
 	return writeJSON(w, http.StatusOK, list[redgrid.Org]{out})
 }
 
-func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+// readableOrg is the path parameter id: an organisation the caller may read.
+func (s *Server) readableOrg(r *http.Request, p *redgrid.Principal) (redgrid.Org, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return redgrid.Org{}, err
 	}
 	o, err := s.store.Org(r.Context(), id)
 	if err != nil {
-		return err
+		return o, err
 	}
 	if !canReadOrg(p, o) {
-		return forbidden("organisation " + strconv.FormatInt(id, 10))
+		return o, forbidden("organisation " + strconv.FormatInt(id, 10))
+	}
+	return o, nil
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	o, err := s.readableOrg(r, p)
+	if err != nil {
+		return err
 	}
 	setETag(w, o.Version)
 	return writeJSON(w, http.StatusOK, o)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/redgrid/redgrid"
 )
@@ -62,6 +63,9 @@ func (s *Server) addOrgMember(w http.ResponseWriter, r *http.Request, p *redgrid
 	if err := s.decode(r, &in); err != nil {
 		return err
 	}
+	if in.TermID != nil || in.EndedOn != nil {
+		return redgrid.Invalid("term_id", "read_only", "a seat's term and end are kept by the server (POST /api/v1/orgs/{id}/terms, DELETE /api/v1/org-members/{id})")
+	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -98,4 +102,63 @@ func (s *Server) endOrgMember(w http.ResponseWriter, r *http.Request, p *redgrid
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// listTerms lists an owners' committee's terms with the seats of each (the history of its
+// re-elections), for whoever may read the committee.
+func (s *Server) listTerms(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	o, err := s.readableOrg(r, p)
+	if err != nil {
+		return err
+	}
+	out, err := s.store.Terms(r.Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[redgrid.CommitteeTerm]{out})
+}
+
+// startTerm records an owners' committee's first term or a re-election (换届), by whoever may
+// change the committee. If-Match: the current term's version.
+func (s *Server) startTerm(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in redgrid.NewTerm
+	ctx, err := s.decodeCreate(r, &in)
+	if err != nil {
+		return err
+	}
+	if err := in.Validate(s.today()); err != nil {
+		return err
+	}
+	o, err := s.writableOrg(r, p)
+	if err != nil {
+		return err
+	}
+	t, replayed, err := s.store.StartTerm(ctx, o.ID, in, version)
+	if err != nil {
+		return err
+	}
+	setETag(w, t.Version)
+	return created(w, "/api/v1/orgs/"+strconv.FormatInt(o.ID, 10)+"/terms", replayed, t)
+}
+
+// dueTerms lists the owners' committees of a subtree whose term ends within days (default 90,
+// 1 to 366) or has ended without a re-election (换届提醒).
+func (s *Server) dueTerms(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	n, err := s.treeNode(r, p)
+	if err != nil {
+		return err
+	}
+	days, err := queryInt(r, "days", redgrid.DefaultTermNoticeDays, 1, redgrid.MaxTermNoticeDays)
+	if err != nil {
+		return err
+	}
+	out, err := s.store.DueTerms(r.Context(), n.Path, days)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list[redgrid.TermDue]{out})
 }

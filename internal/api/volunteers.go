@@ -50,15 +50,8 @@ func (s *Server) registerVolunteer(w http.ResponseWriter, r *http.Request, p *re
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	n, err := s.store.Node(ctx, in.NodeID)
-	if redgrid.ErrorKind(err) == redgrid.KindNotFound {
-		return redgrid.Invalid("node_id", "exists", "node_id names no node")
-	}
-	if err != nil {
+	if _, err := s.registerTarget(r, p, in.NodeID, "registering volunteers of "); err != nil {
 		return err
-	}
-	if !canRegisterAt(p, n.Path) {
-		return forbidden("registering volunteers of " + n.Name)
 	}
 	v, replayed, err := s.store.RegisterVolunteer(ctx, in)
 	if err != nil {
@@ -113,6 +106,9 @@ func (s *Server) addServiceRecord(w http.ResponseWriter, r *http.Request, p *red
 	}
 	if !canRegisterAt(p, path) {
 		return forbidden("the record of volunteer " + strconv.FormatInt(id, 10))
+	}
+	if err := s.readableStationRef(r, p, in.StationID); err != nil {
+		return err
 	}
 	rec, err := s.store.AddServiceRecord(r.Context(), id, in)
 	if err != nil {

@@ -16,16 +16,20 @@ import (
 
 // memberCommunities are the ids of the communities a member serves: the one they live in and
 // the one their branch is in (a branch at the district or a street adds none). An unknown member
-// is KindNotFound.
+// is KindNotFound, one who left KindConflict.
 func (t *tx) memberCommunities(memberID int64) (map[int64]bool, error) {
 	var rpath, bpath string
-	err := t.queryRow(`SELECT r.path, n.path FROM members m JOIN nodes r ON r.id = m.residence_id
-		JOIN party_orgs b ON b.id = m.branch_id JOIN nodes n ON n.id = b.node_id WHERE m.id = ?`, memberID).Scan(&rpath, &bpath)
+	var left sql.NullString
+	err := t.queryRow(`SELECT r.path, n.path, m.left_on FROM members m JOIN nodes r ON r.id = m.residence_id
+		JOIN party_orgs b ON b.id = m.branch_id JOIN nodes n ON n.id = b.node_id WHERE m.id = ?`, memberID).Scan(&rpath, &bpath, &left)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if left.Valid {
+		return nil, errMemberLeft(memberID, left.String)
 	}
 	out := map[int64]bool{}
 	for _, p := range []string{rpath, bpath} {

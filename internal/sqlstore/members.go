@@ -26,15 +26,20 @@ func init() {
 const DefaultReregisterMonths = 6
 
 const memberCols = `m.id, m.name, m.phone, m.branch_id, b.name, m.joined_on, m.status, m.workplace, m.in_service, m.sinking,
-	m.residence_id, r.name, m.user_id, m.version, m.path, m.created_at`
+	m.residence_id, r.name, m.user_id, m.version, m.path, m.created_at, COALESCE(m.left_on, ''), COALESCE(m.left_reason, ''), m.left_note`
 
 const memberFrom = ` FROM members m JOIN party_orgs b ON b.id = m.branch_id JOIN nodes r ON r.id = m.residence_id`
+
+// memberDest are the scan destinations of memberCols.
+func memberDest(m *redgrid.Member, created *timeCol) []any {
+	return []any{&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
+		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, created, &m.LeftOn, &m.LeftReason, &m.LeftNote}
+}
 
 func (s *Store) scanMember(sc interface{ Scan(...any) error }) (redgrid.Member, error) {
 	var m redgrid.Member
 	var created timeCol
-	if err := sc.Scan(&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
-		&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created); err != nil {
+	if err := sc.Scan(memberDest(&m, &created)...); err != nil {
 		return m, err
 	}
 	m.CreatedAt = created.t
@@ -158,8 +163,9 @@ func (s *Store) rosterDays(ctx context.Context, id int64) ([]int, error) {
 	return out, rows.Err()
 }
 
-// MemberQuery selects members: those living in the subtree at Path whose name or workplace
-// contains Q, or whose name's pinyin or pinyin initials begin with it (sinking members only with Sinking), in id order after After, at most Limit.
+// MemberQuery selects members who have not left: those living in the subtree at Path whose name
+// or workplace contains Q, or whose name's pinyin or pinyin initials begin with it (sinking
+// members only with Sinking), in id order after After, at most Limit.
 type MemberQuery struct {
 	Path    string
 	Q       string
@@ -176,7 +182,7 @@ func (s *Store) Members(ctx context.Context, q MemberQuery) ([]redgrid.Member, e
 	if q.Path == "" {
 		q.Path = "/"
 	}
-	where := []string{"m.path >= ? AND m.path < ?", "m.id > ?"}
+	where := []string{"m.path >= ? AND m.path < ?", "m.id > ?", "m.left_on IS NULL"}
 	args := []any{q.Path, rangeEnd(q.Path), q.After}
 	if t := hanzi.Query(q.Q); t != "" {
 		cond, cargs := searchWhere("m", t)
@@ -271,12 +277,16 @@ func (s *Store) RequestRegistration(ctx context.Context, memberID int64) (redgri
 	err := s.write(ctx, func(t *tx) error {
 		var path string
 		var inService bool
-		err := t.queryRow("SELECT path, in_service FROM members WHERE id = ?", memberID).Scan(&path, &inService)
+		var left sql.NullString
+		err := t.queryRow("SELECT path, in_service, left_on FROM members WHERE id = ?", memberID).Scan(&path, &inService, &left)
 		if errors.Is(err, sql.ErrNoRows) {
 			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
 		}
 		if err != nil {
 			return err
+		}
+		if left.Valid {
+			return errMemberLeft(memberID, left.String)
 		}
 		if !inService {
 			return redgrid.Errorf(redgrid.KindConflict, "dual registration is for in-service members (在职党员)")
@@ -380,12 +390,16 @@ func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int) e
 	return s.write(ctx, func(t *tx) error {
 		var path string
 		var sinking bool
-		err := t.queryRow("SELECT path, sinking FROM members WHERE id = ?", memberID).Scan(&path, &sinking)
+		var left sql.NullString
+		err := t.queryRow("SELECT path, sinking, left_on FROM members WHERE id = ?", memberID).Scan(&path, &sinking, &left)
 		if errors.Is(err, sql.ErrNoRows) {
 			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
 		}
 		if err != nil {
 			return err
+		}
+		if left.Valid {
+			return errMemberLeft(memberID, left.String)
 		}
 		if !sinking {
 			return redgrid.Invalid("weekdays", "sinking", "the roster is of sinking members (下沉党员)")
@@ -448,6 +462,11 @@ func (s *Store) RosterGaps(ctx context.Context, path string) ([]redgrid.RosterGa
 	return out, nil
 }
 
+// errMemberLeft refuses a change to a member who left (KindConflict): their record is history.
+func errMemberLeft(id int64, on string) error {
+	return redgrid.Errorf(redgrid.KindConflict, "member %d left on %s: the record is kept as it was", id, on)
+}
+
 // MemberPath is the path of a member's residence (for the caller's scope check).
 func (s *Store) MemberPath(ctx context.Context, id int64) (string, error) {
 	var path string
@@ -459,15 +478,16 @@ func (s *Store) MemberPath(ctx context.Context, id int64) (string, error) {
 }
 
 // nameKeyed are the tables whose names are searched by pinyin and initials beside nodes (whose
-// keys were always written), with the rows whose name is no longer a person's (erased) left out.
-var nameKeyed = []struct{ table, live string }{{"members", "TRUE"}, {"volunteers", "erased_at IS NULL"}}
+// keys were always written).
+var nameKeyed = []string{"members", "volunteers"}
 
 // fillNameKeys writes the pinyin and initials of the names recorded before they were kept
 // (migration 0020), in batches; a table with none missing costs one query.
 func (s *Store) fillNameKeys(ctx context.Context) error {
-	for _, k := range nameKeyed {
+	for _, table := range nameKeyed {
 		err := s.inBatches(ctx, sealBatch, func(t *tx, after int64) ([]int64, error) {
-			rows, err := t.query("SELECT id, name FROM "+k.table+" WHERE pinyin = '' AND initials = '' AND name <> '' AND "+k.live+
+			// an erased name is no longer a person's: it keeps no keys
+			rows, err := t.query("SELECT id, name FROM "+table+" WHERE pinyin = '' AND initials = '' AND name <> '' AND erased_at IS NULL"+
 				" AND id > ? ORDER BY id LIMIT ?", after, sealBatch)
 			if err != nil {
 				return nil, err
@@ -478,7 +498,7 @@ func (s *Store) fillNameKeys(ctx context.Context) error {
 			}
 			for i, id := range ids {
 				full, ini := hanzi.Keys(names[i][0])
-				if _, err := t.exec("UPDATE "+k.table+" SET pinyin = ?, initials = ? WHERE id = ?", full, ini, id); err != nil {
+				if _, err := t.exec("UPDATE "+table+" SET pinyin = ?, initials = ? WHERE id = ?", full, ini, id); err != nil {
 					return nil, err
 				}
 			}

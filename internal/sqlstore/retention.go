@@ -39,6 +39,7 @@ var leavers = []leaver{
 		erase: "pinyin = '', initials = '', id_number = '', id_index = 'erased:' || CAST(id AS TEXT), phone = ''"},
 	{register: "grid_staff", table: "grid_staff", left: "ended_on", erase: "phone = ''"},
 	{register: "org_members", table: "org_members", left: "ended_on"}, // a name and a role only
+	{register: "members", table: "members", left: "left_on", erase: "pinyin = '', initials = '', phone = '', left_note = ''"},
 }
 
 // Purged counts what a purge erased (or, dry, would erase): people by register, and entries of
@@ -161,10 +162,11 @@ func (s *Store) PurgePersonalData(ctx context.Context, ret redgrid.Retention, dr
 	}
 }
 
-// leave marks the person id of table as left today (left_col IS NULL → today), with ifVersion
-// > 0 as the version the caller saw, in one transaction with its audit line and with what more
-// has to go (more).
-func (s *Store) leave(ctx context.Context, table, what string, id int64, ifVersion int, action string, more func(t *tx) error) error {
+// leave marks the person id of table as left on the day on (left_on IS NULL → on), with
+// ifVersion > 0 as the version the caller saw, in one transaction with its audit line (left_on
+// and detail) and with what more has to go (more).
+func (s *Store) leave(ctx context.Context, table, what string, id int64, ifVersion int, on, action string, detail map[string]any,
+	more func(t *tx) error) error {
 	return s.write(ctx, func(t *tx) error {
 		var version int
 		var left sql.NullString
@@ -181,7 +183,7 @@ func (s *Store) leave(ctx context.Context, table, what string, id int64, ifVersi
 		if ifVersion > 0 && version != ifVersion {
 			return redgrid.Errorf(redgrid.KindPreconditionFailed, "%s %d was changed by someone else (version %d, yours %d): reload it", what, id, version, ifVersion)
 		}
-		if _, err := t.exec("UPDATE "+table+" SET left_on = ?, version = version + 1 WHERE id = ?", s.today(), id); err != nil {
+		if _, err := t.exec("UPDATE "+table+" SET left_on = ?, version = version + 1 WHERE id = ?", on, id); err != nil {
 			return err
 		}
 		if more != nil {
@@ -189,7 +191,11 @@ func (s *Store) leave(ctx context.Context, table, what string, id int64, ifVersi
 				return err
 			}
 		}
-		return t.audit(action, what+"/"+strconv.FormatInt(id, 10), map[string]any{"left_on": s.today()})
+		d := map[string]any{"left_on": on}
+		for k, v := range detail {
+			d[k] = v
+		}
+		return t.audit(action, what+"/"+strconv.FormatInt(id, 10), d)
 	})
 }
 
@@ -197,7 +203,7 @@ func (s *Store) leave(ctx context.Context, table, what string, id int64, ifVersi
 // listed or found, the record kept (GET shows left_on) until the retention erases its personal
 // data. KindConflict when the resident left already.
 func (s *Store) LeaveResident(ctx context.Context, id int64, ifVersion int) error {
-	return s.leave(ctx, "residents", "resident", id, ifVersion, "resident.leave", func(t *tx) error {
+	return s.leave(ctx, "residents", "resident", id, ifVersion, s.today(), "resident.leave", nil, func(t *tx) error {
 		_, err := t.exec("DELETE FROM resident_keys WHERE resident_id = ?", id)
 		return err
 	})
@@ -206,5 +212,43 @@ func (s *Store) LeaveResident(ctx context.Context, id int64, ifVersion int) erro
 // DeregisterVolunteer records that a volunteer deregistered: no longer listed, the record and
 // the service record kept until the retention erases the personal data.
 func (s *Store) DeregisterVolunteer(ctx context.Context, id int64, ifVersion int) error {
-	return s.leave(ctx, "volunteers", "volunteer", id, ifVersion, "volunteer.deregister", nil)
+	return s.leave(ctx, "volunteers", "volunteer", id, ifVersion, s.today(), "volunteer.deregister", nil, nil)
+}
+
+// LeaveMember records that a party member left (in is validated): no longer listed nor counted
+// in rosters and gaps, the record kept and readable with the day and the reason. In the same
+// transaction their current posts and 包保 end on that day, their weekday roster is cleared and
+// their dual registration stops being current (its certificate no longer verifies). A day
+// before the member joined is KindInvalid (on, after_joined); a member who left already
+// KindConflict; ifVersion > 0 not the member's version KindPreconditionFailed. The retention
+// purge erases the phone once the retention has passed after the day they left.
+func (s *Store) LeaveMember(ctx context.Context, id int64, in redgrid.MemberLeave, ifVersion int) (redgrid.Member, error) {
+	err := s.leave(ctx, "members", "member", id, ifVersion, in.On, "member.leave", map[string]any{"reason": in.Reason}, func(t *tx) error {
+		var joined string
+		if err := t.queryRow("SELECT joined_on FROM members WHERE id = ?", id).Scan(&joined); err != nil {
+			return err
+		}
+		if joined != "" && in.On < joined {
+			return redgrid.Invalid("on", "after_joined", "the day a member left cannot be before the day they joined ("+joined+")")
+		}
+		if _, err := t.exec("UPDATE members SET left_reason = ?, left_note = ? WHERE id = ?", string(in.Reason), in.Note, id); err != nil {
+			return err
+		}
+		if _, err := t.exec("UPDATE member_posts SET ended_on = ?, version = version + 1, updated_at = ? WHERE member_id = ? AND ended_on IS NULL",
+			in.On, s.now().UTC(), id); err != nil {
+			return err
+		}
+		if _, err := t.exec("UPDATE baobao SET ended_on = ?, version = version + 1 WHERE member_id = ? AND ended_on IS NULL", in.On, id); err != nil {
+			return err
+		}
+		if _, err := t.exec("DELETE FROM member_roster WHERE member_id = ?", id); err != nil {
+			return err
+		}
+		_, err := t.exec("UPDATE member_registrations SET current = FALSE WHERE member_id = ? AND current", id)
+		return err
+	})
+	if err != nil {
+		return redgrid.Member{}, err
+	}
+	return s.Member(ctx, id)
 }

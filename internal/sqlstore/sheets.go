@@ -82,7 +82,7 @@ func (t *tx) importMember(ring *pii.Keyring, r MemberImport) (rowOutcome, error)
 		return rowUnchanged, err
 	}
 	rows, err := t.query(`SELECT id, phone, joined_on, status, workplace, in_service, sinking, residence_id FROM members
-		WHERE branch_id = ? AND name = ? ORDER BY id`, in.BranchID, in.Name)
+		WHERE branch_id = ? AND name = ? AND left_on IS NULL ORDER BY id`, in.BranchID, in.Name)
 	if err != nil {
 		return rowUnchanged, err
 	}
@@ -154,9 +154,11 @@ type MemberRow struct {
 	ResidenceCode string
 }
 
-// MembersForExport lists every member living in the subtree at path, in id order.
+// MembersForExport lists every member living in the subtree at path (not those who left), in id
+// order.
 func (s *Store) MembersForExport(ctx context.Context, path string) ([]MemberRow, error) {
-	rows, err := s.query(ctx, "SELECT "+memberCols+", r.code"+memberFrom+" WHERE m.path >= ? AND m.path < ? ORDER BY m.id", path, rangeEnd(path))
+	rows, err := s.query(ctx, "SELECT "+memberCols+", r.code"+memberFrom+" WHERE m.path >= ? AND m.path < ? AND m.left_on IS NULL ORDER BY m.id",
+		path, rangeEnd(path))
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +168,7 @@ func (s *Store) MembersForExport(ctx context.Context, path string) ([]MemberRow,
 		var x MemberRow
 		m := &x.Member
 		var created timeCol
-		if err := rows.Scan(&m.ID, &m.Name, &m.Phone, &m.BranchID, &m.BranchName, &m.JoinedOn, &m.Status, &m.Workplace, &m.InService, &m.Sinking,
-			&m.ResidenceID, &m.ResidenceName, &m.UserID, &m.Version, &m.ResidencePath, &created, &x.ResidenceCode); err != nil {
+		if err := rows.Scan(append(memberDest(m, &created), &x.ResidenceCode)...); err != nil {
 			return nil, err
 		}
 		if m.Phone, err = s.open("members.phone", m.Phone); err != nil {

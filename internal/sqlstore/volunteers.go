@@ -23,10 +23,30 @@ func init() {
 
 const volunteerCols = `v.id, v.number, v.name, v.phone, v.node_id, n.name, v.team_id, COALESCE(o.name, ''), v.colours, v.registered_on,
 	(SELECT COALESCE(SUM(r.hours), 0) FROM volunteer_records r WHERE r.volunteer_id = v.id AND r.kind = 'service'), v.version, v.path, v.created_at,
-	COALESCE(v.left_on, '')`
+	COALESCE(v.left_on, ''), v.station_id, COALESCE(st.name, '')`
 
-const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id`
+const volunteerFrom = ` FROM volunteers v JOIN nodes n ON n.id = v.node_id LEFT JOIN orgs o ON o.id = v.team_id
+	LEFT JOIN volunteer_stations st ON st.id = v.station_id`
 
+// volunteerScan scans the columns of volunteerCols, then more, into v (the phone still sealed).
+func volunteerScan(sc scanner, v *redgrid.Volunteer, more ...any) error {
+	var colours string
+	var created timeCol
+	if err := sc.Scan(append([]any{&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
+		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn, &v.StationID, &v.StationName}, more...)...); err != nil {
+		return err
+	}
+	v.CreatedAt = created.t
+	v.Colours = []redgrid.Colour{}
+	for _, c := range strings.Split(colours, ",") {
+		if c != "" {
+			v.Colours = append(v.Colours, redgrid.Colour(c))
+		}
+	}
+	return nil
+}
+
+// scanVolunteer reads a volunteer with the phone masked.
 func (s *Store) scanVolunteer(sc scanner) (redgrid.Volunteer, error) {
 	v, err := s.scanVolunteerPlain(sc)
 	if err == nil && v.Phone != "" {
@@ -39,19 +59,8 @@ func (s *Store) scanVolunteer(sc scanner) (redgrid.Volunteer, error) {
 // it unless asked not to); columns after volunteerCols go to extra.
 func (s *Store) scanVolunteerPlain(sc scanner, extra ...any) (redgrid.Volunteer, error) {
 	var v redgrid.Volunteer
-	var colours string
-	var created timeCol
-	dest := []any{&v.ID, &v.Number, &v.Name, &v.Phone, &v.NodeID, &v.NodeName, &v.TeamID, &v.TeamName, &colours, &v.RegisteredOn,
-		&v.Hours, &v.Version, &v.Path, &created, &v.LeftOn}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
+	if err := volunteerScan(sc, &v, extra...); err != nil {
 		return v, err
-	}
-	v.CreatedAt = created.t
-	v.Colours = []redgrid.Colour{}
-	for _, c := range strings.Split(colours, ",") {
-		if c != "" {
-			v.Colours = append(v.Colours, redgrid.Colour(c))
-		}
 	}
 	phone, err := s.open("volunteers.phone", v.Phone)
 	if err != nil {
@@ -216,24 +225,36 @@ func (s *Store) AddServiceRecord(ctx context.Context, volunteerID int64, in redg
 	actor := redgrid.ActorFrom(ctx)
 	_, by := actorCols(actor)
 	var rid int64
+	var station string
 	err := s.write(ctx, func(t *tx) error {
-		err := t.queryRow(`INSERT INTO volunteer_records (volunteer_id, kind, done_on, hours, content, recorded_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, volunteerID, string(in.Kind), in.On, in.Hours, in.Content, by, s.now().UTC()).Scan(&rid)
+		if in.StationID != nil {
+			if _, err := t.stationPath(*in.StationID); err != nil {
+				return err
+			}
+			if err := t.queryRow("SELECT name FROM volunteer_stations WHERE id = ?", *in.StationID).Scan(&station); err != nil {
+				return err
+			}
+		}
+		err := t.queryRow(`INSERT INTO volunteer_records (volunteer_id, kind, done_on, hours, content, station_id, recorded_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, volunteerID, string(in.Kind), in.On, in.Hours, in.Content, in.StationID, by, s.now().UTC()).Scan(&rid)
 		if err != nil {
 			return err
 		}
-		return t.audit("volunteer.record", "volunteer/"+strconv.FormatInt(volunteerID, 10), map[string]any{"kind": in.Kind, "on": in.On, "hours": in.Hours})
+		return t.audit("volunteer.record", "volunteer/"+strconv.FormatInt(volunteerID, 10),
+			map[string]any{"kind": in.Kind, "on": in.On, "hours": in.Hours, "station": in.StationID})
 	})
 	if err != nil {
 		return redgrid.ServiceRecord{}, err
 	}
-	return redgrid.ServiceRecord{ID: rid, VolunteerID: volunteerID, Kind: in.Kind, On: in.On, Hours: in.Hours, Content: in.Content, RecordedBy: by, CreatedAt: s.now().UTC()}, nil
+	return redgrid.ServiceRecord{ID: rid, VolunteerID: volunteerID, Kind: in.Kind, On: in.On, Hours: in.Hours, Content: in.Content,
+		StationID: in.StationID, StationName: station, RecordedBy: by, CreatedAt: s.now().UTC()}, nil
 }
 
 // ServiceRecords returns a volunteer's record, the latest first.
 func (s *Store) ServiceRecords(ctx context.Context, volunteerID int64) ([]redgrid.ServiceRecord, error) {
-	rows, err := s.query(ctx, `SELECT id, volunteer_id, kind, done_on, hours, content, recorded_by, created_at FROM volunteer_records
-		WHERE volunteer_id = ? ORDER BY done_on DESC, id DESC LIMIT 1000`, volunteerID)
+	rows, err := s.query(ctx, `SELECT r.id, r.volunteer_id, r.kind, r.done_on, r.hours, r.content, r.station_id, COALESCE(st.name, ''), r.recorded_by, r.created_at
+		FROM volunteer_records r LEFT JOIN volunteer_stations st ON st.id = r.station_id
+		WHERE r.volunteer_id = ? ORDER BY r.done_on DESC, r.id DESC LIMIT 1000`, volunteerID)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +263,7 @@ func (s *Store) ServiceRecords(ctx context.Context, volunteerID int64) ([]redgri
 	for rows.Next() {
 		var r redgrid.ServiceRecord
 		var created timeCol
-		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.Kind, &r.On, &r.Hours, &r.Content, &r.RecordedBy, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.Kind, &r.On, &r.Hours, &r.Content, &r.StationID, &r.StationName, &r.RecordedBy, &created); err != nil {
 			return nil, err
 		}
 		r.CreatedAt = created.t
