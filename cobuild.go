@@ -91,7 +91,8 @@ func (r *AgreementRenewal) Validate(prev Agreement) error {
 	v.Check(r.EndsOn > r.SignedOn, "ends_on", "after_signed", "ends_on must be after signed_on")
 	v.Check(r.EndsOn > prev.EndsOn, "ends_on", "after_previous", "a renewal must end after the agreement it renews ("+prev.EndsOn+")")
 	v.Check(utf8.RuneCountInString(r.Content) <= MaxAgreementContent, "content", "max_length", "content must be at most 5000 characters")
-	v.Check(!HasControl(strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(r.Content)), "content", "no_control_chars", "content must not contain control characters")
+	text := strings.NewReplacer("\n", "", "\r", "", "\t", "").Replace(r.Content) // line breaks and tabs are allowed
+	v.Check(!HasControl(text), "content", "no_control_chars", "content must not contain control characters")
 	return v.Err()
 }
 

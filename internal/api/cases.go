@@ -551,6 +551,7 @@ var caseStages = map[string]bool{sqlstore.StageRegister: true, sqlstore.StageAcc
 var categoryFilterRe = regexp.MustCompile(`^[0-9]{2}([0-9]{2})?$`)
 
 // listCases: ?state=a,b&stage=a,b&category=&node=&q=&overdue=true&level=&order=due|new&mine=true&before=&limit=
+// &after=&after_due=&inbox=accept|handle|done
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
 	q := r.URL.Query()
 	var f sqlstore.CaseFilter
@@ -617,6 +618,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	if f.AfterID, f.AfterDue, err = dueCursor(r, f.Order); err != nil {
 		return err
 	}
+	// inbox: a tab of the caller's department's inbox; ordered by due, by the department's own
+	// deadline. A caller of no department has an empty inbox.
+	switch f.Inbox = q.Get("inbox"); f.Inbox {
+	case "", sqlstore.InboxAccept, sqlstore.InboxHandle, sqlstore.InboxDone:
+	default:
+		return redgrid.Invalid("inbox", "enum", "inbox must be accept, handle or done")
+	}
 	mine := q.Get("mine") == "true"
 	if mine {
 		f.ReporterID = p.UserID
@@ -634,6 +642,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 		if len(f.Scopes) == 0 && len(f.OrgIDs) == 0 {
 			f.ReporterID = p.UserID
 		}
+	}
+	if f.Inbox != "" && mine {
+		return redgrid.Invalid("inbox", "conflict", "inbox lists the cases on the caller's department, not those the caller reported")
 	}
 	out, err := s.store.Cases(r.Context(), f)
 	if err != nil {

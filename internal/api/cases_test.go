@@ -68,9 +68,11 @@ type caseDoc struct {
 	Masked      bool
 	Reporter    string `json:"reporter_phone"`
 	Departments []struct {
-		OrgID int64 `json:"org_id"`
-		Role  string
-		State string
+		OrgID     int64 `json:"org_id"`
+		Role      string
+		State     string
+		AcceptDue *time.Time `json:"accept_due"`
+		HandleDue *time.Time `json:"handle_due"`
 	}
 	Events []struct {
 		Action string

@@ -47,6 +47,8 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/cases/1/actions", "", `{"action":"request_extend","extend":"99999d","reason":"x"}`},
 		{"POST /api/v1/cases/1/actions", "", `{"action":"merge","into":1}`},
 		{"GET /api/v1/cases", "state=closed,foo&order=due&level=9", ""},
+		{"GET /api/v1/cases", "inbox=accept&order=due&after=3&after_due=2026-01-05T09:30:00Z&limit=2", ""},
+		{"GET /api/v1/cases", "inbox=done&order=new&before=9&mine=true", ""},
 		{"GET /api/v1/stats/cases", "node=1&from=2026-02-30&to=2026-01-01", ""},
 		{"PUT /api/v1/case-categories", "", `{"categories":[{"code":"0199","parent_code":"01","name":"x","kind":"event","matter":"public","register_limit":"0h","accept_limit":"1h","handle_limit":"1d"}]}`},
 		{"GET /api/v1/public/cases/aaaaaaaaaaaaaaaa", "", ""},

@@ -217,6 +217,9 @@ type registerInfo struct {
 	Label   string   `json:"label"`
 	Sheet   string   `json:"sheet"`
 	Headers []string `json:"headers"`
+	// Personal: the fields an unmasked export (?unmasked=true&reason=…) shows in full; empty when
+	// the register has none to unmask.
+	Personal []string `json:"personal"`
 }
 
 func (s *Server) listRegisters(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
@@ -226,7 +229,7 @@ func (s *Server) listRegisters(w http.ResponseWriter, r *http.Request, p *redgri
 	out := []registerInfo{}
 	for _, name := range registers.Names() {
 		reg := registers.All[name]
-		info := registerInfo{Name: name, Label: reg.Label, Sheet: reg.Schema.Sheet}
+		info := registerInfo{Name: name, Label: reg.Label, Sheet: reg.Schema.Sheet, Personal: append([]string{}, reg.Personal...)}
 		for _, c := range reg.Schema.Columns {
 			info.Headers = append(info.Headers, c.Header)
 		}

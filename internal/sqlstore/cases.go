@@ -673,10 +673,47 @@ type CaseFilter struct {
 	// was AfterDue (nil: no running deadline), in that order — the next page of the board.
 	AfterID  int64
 	AfterDue *time.Time
+	// Inbox: a tab of the department's inbox (部门待办) — InboxAccept, InboxHandle, InboxDone —
+	// of the departments OrgIDs: only cases on which one of them is dispatched, in that tab.
+	// Order "due" then orders by the departments' own running deadline (to accept, then to
+	// handle: DepartmentDue), and AfterDue is that deadline of the case AfterID.
+	Inbox string
 	// IDs, Categories (codes) and the period received [From, To] narrow the list further (Open311).
 	IDs        []int64
 	Categories []string
 	From, To   time.Time
+}
+
+// The tabs of a department's inbox (部门待办).
+const (
+	InboxAccept = "accept" // to accept (报到): the department is dispatched, the case is open
+	InboxHandle = "handle" // handling: the department accepted, the case is not yet fed back
+	InboxDone   = "done"   // the department handled or returned it, or the case is fed back or closed
+)
+
+// inboxJoin is the join of an inbox tab over n departments (n placeholders for their ids, first
+// in the statement) giving each case the departments' running deadline as d.org_due, and the
+// condition on the case's state the tab adds; ok is false for an unknown tab or no departments.
+// A case on several of the departments counts once, by the earliest of their deadlines. The
+// tabs are those of web/src/views/cases/InboxView.vue.
+func inboxJoin(tab string, n int) (join, cond string, ok bool) {
+	if n == 0 {
+		return "", "", false
+	}
+	orgs := "org_id IN (?" + strings.Repeat(", ?", n-1) + ")"
+	running := "CASE state WHEN 'dispatched' THEN accept_due WHEN 'accepted' THEN handle_due END"
+	switch tab {
+	case InboxAccept:
+		return "JOIN (SELECT case_id, MIN(accept_due) AS org_due FROM case_orgs WHERE " + orgs + " AND state = 'dispatched' GROUP BY case_id) d ON d.case_id = c.id",
+			"c.state NOT IN ('closed', 'voided')", true
+	case InboxHandle:
+		return "JOIN (SELECT case_id, MIN(handle_due) AS org_due FROM case_orgs WHERE " + orgs + " AND state = 'accepted' GROUP BY case_id) d ON d.case_id = c.id",
+			"c.state NOT IN ('closed', 'voided', 'handled', 'verified')", true
+	case InboxDone:
+		return "JOIN (SELECT case_id, MIN(" + running + ") AS org_due, MAX(CASE WHEN state IN ('handled', 'returned') THEN 1 ELSE 0 END) AS finished FROM case_orgs WHERE " + orgs + " GROUP BY case_id) d ON d.case_id = c.id",
+			"(d.finished = 1 OR c.state IN ('handled', 'verified', 'closed'))", true
+	}
+	return "", "", false
 }
 
 // Cases lists cases matching f without their timelines.
@@ -748,13 +785,28 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 		where = append(where, "c.id < ?")
 		args = append(args, f.BeforeID)
 	}
+	// the due time Order "due" sorts by: the case's, or in an inbox its departments' own
+	dueCol, from := "c.due_at", "cases c JOIN nodes n ON n.id = c.node_id"
+	if f.Inbox != "" {
+		join, cond, ok := inboxJoin(f.Inbox, len(f.OrgIDs))
+		if !ok {
+			return []redgrid.Case{}, nil
+		}
+		dueCol, from = "d.org_due", from+" "+join
+		ja := make([]any, 0, len(f.OrgIDs)+len(args))
+		for _, id := range f.OrgIDs {
+			ja = append(ja, id)
+		}
+		args = append(ja, args...) // the join's placeholders come before the WHERE's
+		where = append(where, cond)
+	}
 	if f.AfterID > 0 {
 		if f.AfterDue == nil {
-			where = append(where, "c.due_at IS NULL AND c.id > ?")
+			where = append(where, dueCol+" IS NULL AND c.id > ?")
 			args = append(args, f.AfterID)
 		} else {
 			due := f.AfterDue.UTC()
-			where = append(where, "(c.due_at IS NULL OR c.due_at > ? OR (c.due_at = ? AND c.id > ?))")
+			where = append(where, "("+dueCol+" IS NULL OR "+dueCol+" > ? OR ("+dueCol+" = ? AND c.id > ?))")
 			args = append(args, due, due, f.AfterID)
 		}
 	}
@@ -796,9 +848,9 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]redgrid.Case, error)
 	}
 	order := "c.id DESC"
 	if f.Order == "due" {
-		order = "CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at, c.id"
+		order = "CASE WHEN " + dueCol + " IS NULL THEN 1 ELSE 0 END, " + dueCol + ", c.id"
 	}
-	q := "SELECT " + caseCols + " FROM cases c JOIN nodes n ON n.id = c.node_id WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
+	q := "SELECT " + caseCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
 	args = append(args, limit)
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {

@@ -1601,6 +1601,69 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         await p.context().close()
       }
     })
+
+    test("a department's inbox longer than a page loads the next one; the grid worker's phone list loads on scrolling", async () => {
+      // more cases to accept than one page of the inbox (50): dispatched to dept1 in grid1's grid
+      const steps = [
+        ['community1', { action: 'register' }],
+        ['community1', { action: 'dispatch', lead_department_id: fx.dept1.org_id }],
+      ]
+      for (let i = 0; i < 56; i += 14) {
+        await Promise.all(Array.from({ length: 14 }, (_, j) => caseThrough({ category: '0101', description: `垃圾满溢 分页 ${stamp}-${i + j}` }, steps)))
+      }
+      const d1 = await apiLogin('dept1')
+      const inbox = (await apiGet(d1.token, '/cases?inbox=accept&order=due&limit=500')).items.map((c) => String(c.id))
+      assert.ok(inbox.length > 50 && inbox.length <= 100, `dept1 has ${inbox.length} cases to accept`)
+      const p = await loginAs('dept1')
+      try {
+        await p.goto(`${base}/cases/inbox`)
+        await p.locator('[data-testid=inbox-end][data-state=ready][data-count="50"][data-more=true]').waitFor()
+        assert.match(await p.getByTestId('inbox-tabs').innerText(), /待签收（50\+）/)
+        const ids = () => p.getByTestId('inbox-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id')))
+        assert.deepEqual(await ids(), inbox.slice(0, 50), 'the first page: the department deadlines soonest first, as the API orders them')
+        await p.getByTestId('inbox-load-more').click()
+        await p.locator(`[data-testid=inbox-end][data-more=false][data-count="${inbox.length}"]`).waitFor()
+        assert.deepEqual(await ids(), inbox, 'then the rest, each case once, in the same order')
+        assert.match(await p.getByTestId('inbox-all-loaded').innerText(), new RegExp(`已全部加载，共 ${inbox.length} 件`))
+        assert.match(await p.getByTestId('inbox-tabs').innerText(), new RegExp(`待签收（${inbox.length}）`))
+        await shotOf(p, 'case-inbox-paged')
+      } finally {
+        await p.context().close()
+      }
+
+      // grid1's open cases on the phone: 30 at first, the next page when the end scrolls into view
+      const g1 = await apiLogin('grid1')
+      const open = (await apiGet(g1.token, '/cases?state=reported,registered,dispatched,accepted,suspended,handled,verified&order=due&limit=500')).items.map((c) => String(c.id))
+      assert.ok(open.length > 60, `grid1 has ${open.length} open cases`)
+      const m = await loginAs('grid1', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+      try {
+        await m.goto(`${base}/m`)
+        await m.locator('[data-testid=mobile-home][data-state=ready]').waitFor()
+        await m.getByTestId('mobile-seg-open').click()
+        await m.locator('[data-testid=mobile-end][data-count="30"]').waitFor()
+        assert.match(await m.getByTestId('mobile-seg-open').innerText(), /办理中 30\+/)
+        const shown = () => m.getByTestId('mobile-case').evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id')))
+        assert.deepEqual([...(await shown())].sort(), open.slice(0, 30).sort(), 'the 30 soonest due')
+        await m.getByTestId('mobile-case').last().scrollIntoViewIfNeeded()
+        await m.locator('[data-testid=mobile-end][data-count="60"][data-state=ready]').waitFor()
+        await sleep(1000) // one page per scroll: the end mark is out of view again
+        assert.equal(await m.getByTestId('mobile-end').getAttribute('data-count'), '60')
+        const after = await shown()
+        assert.equal(new Set(after).size, 60, 'no case twice')
+        assert.deepEqual([...after].sort(), open.slice(0, 60).sort(), 'the next 30 by due time')
+        // to the end: every open case once, and the end says so
+        await m.getByTestId('mobile-case').last().scrollIntoViewIfNeeded()
+        await m.locator(`[data-testid=mobile-end][data-more=${open.length > 90}][data-count="${Math.min(open.length, 90)}"]`).waitFor()
+        if (open.length <= 90) {
+          assert.deepEqual([...(await shown())].sort(), [...open].sort(), 'every open case, once')
+          assert.match(await m.getByTestId('mobile-all-loaded').innerText(), new RegExp(`已全部加载，共 ${open.length} 件`))
+        }
+        const width = await m.evaluate(() => document.documentElement.scrollWidth)
+        assert.ok(width <= 390, `no horizontal scrolling on the phone: ${width}px`)
+      } finally {
+        await m.context().close()
+      }
+    })
   })
 
   // ---- registers (issue 6): the households' sheet imported through the wizard (a bad row named,
@@ -1735,6 +1798,78 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         const admin = await apiLogin('admin') // the unmasking log is for those who read the audit
         const log = await apiGet(admin.token, '/unmaskings')
         assert.ok(JSON.stringify(log).includes(reason), 'the unmasking is logged with its reason')
+      } finally {
+        await p.context().close()
+      }
+    })
+
+    test('a resident moved out: a page older than the record is told so and reloads; then the resident leaves the list', async () => {
+      const { token } = fx.c1
+      const [hs, h] = await apiPost(token, '/households', { building_id: fx.building.id, unit: 2, floor: 4, room: 'E2E-402', occupancy: 'rented' })
+      assert.equal(hs, 201, JSON.stringify(h))
+      const [rs, res] = await apiPost(token, '/residents', { household_id: h.id, name: '孙迁出', id_number: idNumber('420302', '19900315', '456'), phone: '13712345678', relation: 'head' })
+      assert.equal(rs, 201, JSON.stringify(res))
+      const listed = async () => (await apiGet(token, `/residents?node=${fx.community}&q=${encodeURIComponent('孙迁出')}`)).items.map((r) => r.id)
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-registers').click()
+        await p.locator('[data-testid=registers-tabs] .el-tabs__item', { hasText: '居民' }).click()
+        await p.getByTestId('resident-search').fill('孙迁出')
+        await p.getByTestId('resident-search').press('Enter')
+        const row = p.locator('[data-testid=resident-table] .el-table__body tr', { hasText: '孙迁出' })
+        await row.waitFor()
+        await p.locator('[data-testid=resident-table][data-state=ready]').waitFor()
+        // someone else changes the record after the list was read: the removal is refused (412)
+        const r = await fetch(`${base}/api/v1/residents/${res.id}`, {
+          method: 'PATCH',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json', 'If-Match': '"1"' },
+          body: JSON.stringify({ note: '已电话核实' }),
+        })
+        assert.equal(r.status, 200, await r.text())
+        await row.getByTestId('resident-leave').click()
+        await p.locator('[data-testid=resident-leave-dialog]:visible').getByText('孙迁出').first().waitFor()
+        await p.locator('[data-testid=resident-leave-confirm]:visible').click()
+        const problem = p.locator('[data-testid=resident-leave-problem]:visible')
+        await problem.waitFor()
+        assert.match(await problem.innerText(), /已被他人修改/)
+        assert.deepEqual(await listed(), [res.id], 'nothing changed')
+        await shotOf(p, 'registers-leave-stale')
+        await p.keyboard.press('Escape') // closing reloads the list: the row has the new version
+        await row.locator('[data-testid=resident-leave][data-version="2"]').waitFor()
+        // on the reloaded list the removal goes through, and the resident is no longer listed
+        await row.getByTestId('resident-leave').click()
+        await p.locator('[data-testid=resident-leave-confirm]:visible').click()
+        await row.waitFor({ state: 'detached' })
+        await p.locator('.el-message--success', { hasText: '孙迁出 已迁出或移除' }).waitFor()
+        assert.deepEqual(await listed(), [], 'no longer in the register')
+      } finally {
+        await p.context().close()
+      }
+    })
+
+    test('the export in full is offered where there are personal fields, needs a reason, and is logged with it', async () => {
+      const reason = '民政低保复核（e2e）'
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-register-import').click()
+        await p.waitForURL(/\/registers\/import/)
+        await p.locator('[data-testid=register-households].is-active').waitFor()
+        assert.equal(await p.getByTestId('export-unmasked-option').count(), 0, 'households hold no personal fields')
+        await p.getByTestId('register-residents').click()
+        await p.getByTestId('export-unmasked-option').waitFor()
+        await p.getByTestId('export-unmasked').click()
+        assert.match(await p.getByTestId('export-unmasked-option').innerText(), /身份证号、电话将完整导出/)
+        await p.getByTestId('register-export').click() // no reason: refused on the page
+        await p.getByTestId('export-unmasked-option').getByText('请填写导出原因').waitFor()
+        await p.getByTestId('export-reason').fill(reason)
+        const [file] = await Promise.all([p.waitForEvent('download'), p.getByTestId('register-export').click()])
+        assert.match(file.suggestedFilename(), /^居民_.+_\d{14}_未脱敏\.xlsx$/)
+        assert.equal(readFileSync(await file.path()).subarray(0, 2).toString(), 'PK')
+        await p.locator('.el-message--success', { hasText: '已导出完整信息' }).waitFor()
+        await shotOf(p, 'registers-export-unmasked')
+        const admin = await apiLogin('admin')
+        const log = (await apiGet(admin.token, '/unmaskings')).items ?? []
+        assert.ok(log.some((u) => u.reason === reason), `the export is in the unmasking log with its reason: ${JSON.stringify(log).slice(0, 400)}`)
       } finally {
         await p.context().close()
       }

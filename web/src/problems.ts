@@ -166,6 +166,12 @@ export const FIELD_RULES = [
   'ambiguous',
   'masked',
   'mismatch',
+  'after_previous',
+  'after_elected',
+  'max_term',
+  'read_only',
+  'renewed',
+  'after_joined',
 ] as const
 export type FieldRule = (typeof FIELD_RULES)[number]
 

@@ -198,6 +198,7 @@ export function listCases(f: CaseFilter = {}): Promise<Case[]> {
       before: f.before as string | undefined,
       after: f.after as string | undefined,
       after_due: f.after != null ? (f.afterDue ?? undefined) : undefined,
+      inbox: f.inbox,
     })
     .then((r) => r.items ?? [])
 }
@@ -313,8 +314,19 @@ export async function downloadFile(path: string, query: Record<string, string> |
 }
 export const downloadRegisterTemplate = (register: string) =>
   downloadFile(`/registers/${encodeURIComponent(register)}/template`, undefined, `${register}-template.xlsx`)
-export const downloadRegisterExport = (register: string, node: Id) =>
-  downloadFile(`/registers/${encodeURIComponent(register)}/export`, { node: String(node) }, `${register}.xlsx`)
+/** The register's export; `unmasked` (with a reason, logged by the server) shows the personal fields in full. */
+export const downloadRegisterExport = (register: string, node: Id, opts: { unmasked?: boolean; reason?: string } = {}) =>
+  downloadFile(
+    `/registers/${encodeURIComponent(register)}/export`,
+    opts.unmasked ? { node: String(node), unmasked: 'true', reason: opts.reason ?? '' } : { node: String(node) },
+    `${register}.xlsx`,
+  )
+
+// --- people leaving (issue 6 item 8: their personal data is erased after the retention period)
+/** A resident moved out or removed from the register (DELETE with If-Match: a stale version is a 412). */
+export const leaveResident = (id: Id, version: number) => api.del(`/residents/${p(id)}`, { ifMatch: version })
+/** A volunteer deregistered (DELETE with If-Match: a stale version is a 412). */
+export const deregisterVolunteer = (id: Id, version: number) => api.del(`/volunteers/${p(id)}`, { ifMatch: version })
 
 // --- party members (双报到, 报到证, roster), staffing, volunteers, co-building, red property
 import type {

@@ -594,6 +594,8 @@ export interface CaseFilter {
   /** order=due: the page after this case (its id and due_at as the page before gave them) */
   after?: Id
   afterDue?: string | null
+  /** a tab of the user's department's inbox; with order=due afterDue is the department's deadline (inboxDue) */
+  inbox?: 'accept' | 'handle' | 'done'
 }
 
 // --- registers (issue 6): households (住户), residents (居民), spreadsheets
@@ -663,6 +665,8 @@ export interface RegisterInfo {
   label: string
   sheet: string
   headers: string[]
+  /** the fields an unmasked export shows in full (id_number, phone); empty: nothing to unmask */
+  personal?: string[]
 }
 
 /** One bad cell (or row, or the file) of an imported sheet. */

@@ -1,5 +1,5 @@
 // The dispatch board's order and the time left of a case.
-import type { Case } from '../api/types'
+import type { Case, Me } from '../api/types'
 import { formatTime } from '../format'
 
 type T = (key: string, named?: Record<string, unknown>) => string
@@ -40,17 +40,18 @@ export const MAX_PAGE = 500
 type Cursor = Pick<Case, 'id' | 'due_at'>
 
 /**
- * Loads cases in the server's order=due page after page — each request continues after the last
- * case of the one before (its id and due_at: GET /cases `after`, `after_due`) — until `want` are
- * loaded or there are none left, starting after `from` to continue a list. `more` says whether
- * the server has cases beyond them (the last request asks for one more than it needs), `last` is
- * where the next page starts.
+ * Loads cases page after page in the server's order — each request continues after the last case
+ * of the one before (order=due: its id and due_at, GET /cases `after`, `after_due`; order=new:
+ * `before` its id; `fetchPage` makes the request from that case) — until `want` are loaded or
+ * there are none left, starting after `from` to continue a list. `more` says whether the server
+ * has cases beyond them (the last request asks for one more than it needs), `last` is where the
+ * next page starts.
  */
-export async function fetchByDue<C extends Cursor>(
-  fetchPage: (limit: number, after: Cursor | null) => Promise<C[]>,
+export async function fetchPages<K, C extends K>(
+  fetchPage: (limit: number, after: K | null) => Promise<C[]>,
   want: number,
-  from: Cursor | null = null,
-): Promise<{ items: C[]; more: boolean; last: Cursor | null }> {
+  from: K | null = null,
+): Promise<{ items: C[]; more: boolean; last: K | null }> {
   const items: C[] = []
   let last = from
   for (;;) {
@@ -64,6 +65,10 @@ export async function fetchByDue<C extends Cursor>(
     if (page.length < limit) return { items, more: false, last }
   }
 }
+
+/** fetchPages in the server's order=due (the dispatch board's). */
+export const fetchByDue = <C extends Cursor>(fetchPage: (limit: number, after: Cursor | null) => Promise<C[]>, want: number, from: Cursor | null = null) =>
+  fetchPages<Cursor, C>(fetchPage, want, from)
 
 /** A further page added to a list: a case already there (its due time moved) is replaced by the newer copy. */
 export function appendPage<C extends Pick<Case, 'id'>>(list: readonly C[], page: readonly C[]): C[] {
@@ -142,6 +147,21 @@ export function limitText(t: T, limit: string | null | undefined): string {
   if (m[2] === 'd') return t('time.workDays', { n })
   if (m[2] === 'h') return t('time.workHours', { n })
   return t('time.workMinutes', { n })
+}
+
+/**
+ * The deadline a department's inbox sorts a case by: the earliest running deadline of the user's
+ * departments on it (GET /cases?inbox=…&order=due, whose `after_due` it is); null when none runs.
+ */
+export function inboxDue(me: Pick<Me, 'roles'> | null, c: Pick<Case, 'departments'>): string | null {
+  const mine = new Set((me?.roles ?? []).filter((g) => g.role === 'department_staff' && g.org_id != null).map((g) => String(g.org_id)))
+  let best: string | null = null
+  for (const d of c.departments ?? []) {
+    if (!mine.has(String(d.org_id))) continue
+    const { due } = departmentDue(d)
+    if (due && (best === null || time(due) < time(best))) best = due
+  }
+  return best
 }
 
 /** The deadline that runs for one department on a case: accepting (报到) until it accepts, then handling. */
