@@ -243,8 +243,9 @@ func (s *Store) Residents(ctx context.Context, q ResidentQuery) ([]redgrid.Resid
 		q.Path = "/"
 	}
 	text := strings.TrimSpace(q.Q)
-	var where string
+	var with, where string
 	var args []any
+	from := residentFrom
 	switch {
 	case text == "":
 		where, args = "r.path >= ? AND r.path < ? AND r.left_on IS NULL ORDER BY r.id", []any{q.Path, rangeEnd(q.Path)}
@@ -266,12 +267,21 @@ func (s *Store) Residents(ctx context.Context, q ResidentQuery) ([]redgrid.Resid
 		sub := "SELECT k.resident_id FROM resident_keys k WHERE k.key >= ? AND k.key < ? AND k.path >= ? AND k.path < ?"
 		args = []any{key, key + "\U0010FFFF", q.Path, rangeEnd(q.Path)}
 		if q.Community > 0 {
-			sub = "SELECT k.resident_id FROM resident_keys k WHERE k.community_id = ? AND k.key >= ? AND k.key < ? AND k.path >= ? AND k.path < ?"
-			args = append([]any{q.Community}, args...)
+			sub = "SELECT k.resident_id FROM resident_keys k WHERE k.community_id = ? AND k.key >= ? AND k.key < ?"
+			args = append([]any{q.Community}, args[:2]...)
+			if !strings.HasSuffix(q.Path, "/"+strconv.FormatInt(q.Community, 10)+"/") {
+				// a part of the community (a grid, a building): its subtree too
+				sub += " AND k.path >= ? AND k.path < ?"
+				args = append(args, q.Path, rangeEnd(q.Path))
+			}
 		}
-		where = "r.id IN (" + sub + " ORDER BY k.key LIMIT " + strconv.Itoa(q.Limit*4) + ") ORDER BY r.name, r.id"
+		// The first matches in key order are taken first, on their own (MATERIALIZED), and only
+		// they are read and sorted by name.
+		with = "WITH m AS MATERIALIZED (" + sub + " ORDER BY k.key LIMIT " + strconv.Itoa(q.Limit*4) + ") "
+		from += " JOIN m ON m.resident_id = r.id"
+		where = "TRUE ORDER BY r.name, r.id"
 	}
-	rows, err := s.query(ctx, "SELECT "+residentCols+residentFrom+" WHERE "+where+" LIMIT "+strconv.Itoa(q.Limit), args...)
+	rows, err := s.query(ctx, with+"SELECT "+residentCols+from+" WHERE "+where+" LIMIT "+strconv.Itoa(q.Limit), args...)
 	if err != nil {
 		return nil, err
 	}
