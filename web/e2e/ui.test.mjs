@@ -1865,7 +1865,7 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       }
     })
 
-    test('设岗定责 on a member’s page: an empty post refused on its fields, a post added and listed, then ended into the history', async () => {
+    test('设岗定责 on a member’s page: an empty post refused on its fields, a post added and listed (also on the community’s overview), then ended into the history', async () => {
       const who = fx.members.find((m) => m.id !== fx.pending.id) ?? fx.members[0]
       const postsOf = async () => (await apiGet(fx.c1.token, `/members/${who.id}/posts`)).items
       const before = await postsOf()
@@ -1900,6 +1900,17 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         const added = (await postsOf()).find((x) => x.duties === '每周二、四晚巡查楼道消防通道')
         assert.ok(added && added.kind === 'patrol' && added.ended_on === null && String(added.node_id) === String(who.residence_id), JSON.stringify(added))
         await shotOf(p, 'duty-member-posts')
+
+        // the community's overview lists it in the grid it serves
+        await p.goto(`${base}/duty?node=${fx.community}`)
+        await p.locator('[data-testid=duty-body][data-state=ready]').waitFor()
+        const section = p.locator('[data-testid=duty-section]', { hasText: '每周二、四晚巡查楼道消防通道' })
+        await section.waitFor()
+        assert.equal((await section.getByTestId('duty-post-member').innerText()).trim(), who.name)
+        await shotOf(p, 'duty-overview')
+        await section.getByTestId('duty-post-member').click()
+        await p.waitForURL(new RegExp(`/members/${who.id}$`))
+        await row.waitFor()
 
         // ended: asked first, then out of the current list and into the history, on the server too
         await row.getByTestId('post-end').click()

@@ -1232,6 +1232,7 @@ const en: Messages = {
       count: '{n} posts',
       noPosts: 'No members’ posts here yet',
       noPostsHere: 'No posts in this grid',
+      gridsWithout: 'Grids without any post ({n}): {names}',
       gridGaps: 'Grids lacking posts ({n})',
       communityGaps: 'Communities lacking posts ({n})',
       grid: 'Grid',

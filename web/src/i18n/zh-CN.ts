@@ -1232,6 +1232,7 @@ const zhCN = {
       count: '{n} 个岗位',
       noPosts: '本区域还没有党员岗位',
       noPostsHere: '本网格暂无党员岗位',
+      gridsWithout: '暂无党员岗位的网格（{n}）：{names}',
       gridGaps: '缺岗的网格（{n}）',
       communityGaps: '缺岗的社区（{n}）',
       grid: '网格',
