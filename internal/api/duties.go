@@ -213,12 +213,31 @@ func (s *Server) postGaps(w http.ResponseWriter, r *http.Request, p *redgrid.Pri
 	return writeJSON(w, http.StatusOK, list[redgrid.PostGap]{out})
 }
 
-// listBaobao lists the current 包保 of a subtree (node), or who answers for one household
-// (household: for it or for its building).
+// listBaobao lists the current 包保 of a subtree (node), who answers for one household
+// (household: for it or for its building), or what one member answers for and did (member:
+// current and ended, for whoever may read the member).
 func (s *Server) listBaobao(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
 	hid, err := queryID(r, "household")
 	if err != nil {
 		return err
+	}
+	mid, err := queryID(r, "member")
+	if err != nil {
+		return err
+	}
+	if mid != 0 {
+		if hid != 0 || r.URL.Query().Has("node") {
+			return redgrid.Invalid("member", "one_of", "give one of node, household or member")
+		}
+		m, err := s.readableMemberID(r, p, mid)
+		if err != nil {
+			return err
+		}
+		out, err := s.store.BaobaoOfMember(r.Context(), m.ID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, list[redgrid.Baobao]{out})
 	}
 	if hid == 0 {
 		n, err := s.registerNode(r, p)

@@ -265,6 +265,7 @@ type baobaoOut struct {
 	MemberName  string `json:"member_name"`
 	HouseholdID *int64 `json:"household_id"`
 	Target      string
+	EndedOn     *string `json:"ended_on"`
 }
 
 // TestBaobaoOverHTTP: a grid worker makes a member answer for a building of the grid, the
@@ -361,6 +362,27 @@ func TestBaobaoOverHTTP(t *testing.T) {
 		d.refuse(t, []refusal{{"end twice", "community1", "DELETE", end, "", nil, 409, "", ""}})
 		if g := gaps(); len(g.Buildings) != 2 || g.Total != 1 || len(g.Households) != 1 || g.Households[0].Address != "1号楼1单元102" {
 			t.Fatalf("gaps after the building's member left: %+v", g)
+		}
+		// the member's own list (their page): the current assignment first, then the one ended
+		mine := list("community1", fmt.Sprintf("member=%d", d.chen.ID))
+		if len(mine) != 2 || mine[0].Target != "1号楼1单元101" || mine[0].EndedOn != nil || mine[1].ID != x.ID || mine[1].EndedOn == nil {
+			t.Fatalf("陈志远's 包保: %+v", mine)
+		}
+		for _, c := range []struct {
+			user, query string
+			status      int
+			field, rule string
+		}{
+			{"community2", fmt.Sprintf("member=%d", d.chen.ID), 403, "", ""},
+			{"community1", "member=999999", 404, "", ""},
+			{"community1", fmt.Sprintf("member=%d&node=%d", d.chen.ID, tr.Community1.ID), 400, "member", "one_of"},
+			{"community1", fmt.Sprintf("member=%d&household=%d", d.chen.ID, d.h101.ID), 400, "member", "one_of"},
+			{"community1", "member=x", 400, "member", ""},
+		} {
+			res, b := d.do(c.user, "GET", "/api/v1/baobao?"+c.query, "", nil)
+			if res.StatusCode != c.status || (c.rule != "" && !hasProblem(b, c.field, c.rule)) {
+				t.Errorf("%s GET ?%s: %d %s", c.user, c.query, res.StatusCode, b)
+			}
 		}
 		var n int
 		d.store.DB().QueryRow("SELECT COUNT(*) FROM audit_log WHERE action IN ('baobao.assign', 'baobao.end') AND outcome = 'ok'").Scan(&n)

@@ -128,6 +128,7 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/members/1/posts", "", ""},
 		{"POST /api/v1/baobao", "", `{"member_id":1,"building_id":10,"household_id":1,"starts_on":"0000-00-00"}`},
 		{"GET /api/v1/baobao", "node=1&household=1", ""},
+		{"GET /api/v1/baobao", "member=1&household=1", ""},
 		{"GET /api/v1/baobao/gaps", "node=4", ""},
 		{"DELETE /api/v1/baobao/1", "", ""},
 		{"GET /api/v1/members", "node=1&q=%25&sinking=true&after=0&limit=1000", ""},

@@ -84,6 +84,12 @@ func (s *Server) readableMember(r *http.Request, p *redgrid.Principal) (redgrid.
 	if err != nil {
 		return redgrid.Member{}, err
 	}
+	return s.readableMemberID(r, p, id)
+}
+
+// readableMemberID is the member id, whom the caller may read: the member themself, or whoever
+// reads the registers where they live.
+func (s *Server) readableMemberID(r *http.Request, p *redgrid.Principal, id int64) (redgrid.Member, error) {
 	m, err := s.store.Member(r.Context(), id)
 	if err != nil {
 		return m, err

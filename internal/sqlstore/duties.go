@@ -473,6 +473,13 @@ func (s *Store) BaobaoUnder(ctx context.Context, path string) ([]redgrid.Baobao,
 	return s.baobaoList(ctx, "b.path >= ? AND b.path < ? AND x.ended_on IS NULL", path, rangeEnd(path))
 }
 
+// BaobaoOfMember lists what a member answers for (包保) and answered for: the current
+// assignments first, then those ended, the latest first.
+func (s *Store) BaobaoOfMember(ctx context.Context, memberID int64) ([]redgrid.Baobao, error) {
+	return queryAll(ctx, s, scanBaobao, "SELECT "+baobaoCols+baobaoFrom+` WHERE x.member_id = ?
+		ORDER BY CASE WHEN x.ended_on IS NULL THEN 0 ELSE 1 END, x.ended_on DESC, b.path, COALESCE(x.household_id, 0), x.id LIMIT 1000`, memberID)
+}
+
 // BaobaoOfHousehold lists who answers for a household now: for it, or for its whole building.
 func (s *Store) BaobaoOfHousehold(ctx context.Context, householdID int64) ([]redgrid.Baobao, error) {
 	return s.baobaoList(ctx, `x.ended_on IS NULL AND (x.household_id = ? OR x.household_id IS NULL AND

@@ -2000,6 +2000,67 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       }
     })
 
+    test('设岗定责 on a member’s page: an empty post refused on its fields, a post added and listed (also on the community’s overview), then ended into the history', async () => {
+      const who = fx.members.find((m) => m.id !== fx.pending.id) ?? fx.members[0]
+      const postsOf = async () => (await apiGet(fx.c1.token, `/members/${who.id}/posts`)).items
+      const before = await postsOf()
+      const p = await loginPage('community1')
+      try {
+        await p.goto(`${base}/members/${who.id}`)
+        await p.locator('[data-testid=post-table][data-state=ready]').waitFor()
+        const rows = p.locator('[data-testid=post-table] .el-table__body tr')
+        const shown = await rows.count()
+        // nothing chosen: the server names kind and duties on their fields, nothing is written
+        await p.getByTestId('post-add').click()
+        const dialog = p.getByTestId('post-form')
+        await dialog.getByTestId('post-form-duties').waitFor()
+        await p.getByTestId('post-form-save').click()
+        await dialog.locator('.el-form-item__error').first().waitFor()
+        const errors = (await dialog.locator('.el-form-item__error').allInnerTexts()).join(' | ')
+        assert.match(errors, /取值无效/, `the kind is refused: ${errors}`)
+        assert.match(errors, /不能为空/, `the duties are refused: ${errors}`)
+        assert.equal((await postsOf()).length, before.length, 'nothing written')
+
+        // a patrol post at the member's residence (the form's default)
+        await choose(p, 'post-form-kind', '.el-select-dropdown__item:has-text("平安巡逻岗")')
+        await dialog.getByTestId('post-form-duties').fill('每周二、四晚巡查楼道消防通道')
+        await p.getByTestId('post-form-save').click()
+        await p.getByTestId('posts-notice').waitFor()
+        const row = p.locator('[data-testid=post-table] .el-table__body tr', { hasText: '每周二、四晚巡查楼道消防通道' })
+        await row.waitFor()
+        assert.equal((await row.getByTestId('post-name').innerText()).trim(), '平安巡逻岗')
+        assert.equal((await row.getByTestId('post-state').innerText()).trim(), '在岗')
+        assert.match(await row.innerText(), new RegExp(who.residence_name))
+        assert.equal(await rows.count(), shown + 1)
+        const added = (await postsOf()).find((x) => x.duties === '每周二、四晚巡查楼道消防通道')
+        assert.ok(added && added.kind === 'patrol' && added.ended_on === null && String(added.node_id) === String(who.residence_id), JSON.stringify(added))
+        await shotOf(p, 'duty-member-posts')
+
+        // the community's overview lists it in the grid it serves
+        await p.goto(`${base}/duty?node=${fx.community}`)
+        await p.locator('[data-testid=duty-body][data-state=ready]').waitFor()
+        const section = p.locator('[data-testid=duty-section]', { hasText: '每周二、四晚巡查楼道消防通道' })
+        await section.waitFor()
+        assert.equal((await section.getByTestId('duty-post-member').innerText()).trim(), who.name)
+        await shotOf(p, 'duty-overview')
+        await section.getByTestId('duty-post-member').click()
+        await p.waitForURL(new RegExp(`/members/${who.id}$`))
+        await row.waitFor()
+
+        // ended: asked first, then out of the current list and into the history, on the server too
+        await row.getByTestId('post-end').click()
+        await p.locator('.el-message-box__btns .el-button--primary').click()
+        await row.waitFor({ state: 'detached' })
+        assert.equal(await rows.count(), shown)
+        await p.getByTestId('post-history').locator('.el-collapse-item__header').click()
+        await p.locator('[data-testid=post-history-table] .el-table__body tr', { hasText: '每周二、四晚巡查楼道消防通道' }).waitFor()
+        const ended = (await postsOf()).find((x) => x.id === added.id)
+        assert.ok(ended.ended_on, `ended on the server: ${JSON.stringify(ended)}`)
+      } finally {
+        await p.context().close()
+      }
+    })
+
     test('grid staffing: the first grid’s 1+3+N with 一肩挑, and the grids with incomplete staffing', async () => {
       const gaps = (await apiGet(fx.c1.token, `/grid-staff/gaps?node=${fx.community}`)).items
       const p = await loginPage('community1')

@@ -98,3 +98,18 @@ export async function confirmThen(t: T, question: string, fn: () => Promise<unkn
     return describeFailure(e, t).message || t('errors.generic')
   }
 }
+
+/** A list's row actions (end a post, end a 包保 …): confirm, act, say what was done or why not, reload. */
+export function useRowAction(t: T, reload: () => Promise<unknown>) {
+  const notice = ref('')
+  const failure = ref('')
+  async function act(question: string, fn: () => Promise<unknown>, done: string) {
+    notice.value = ''
+    failure.value = await confirmThen(t, question, async () => {
+      await fn()
+      notice.value = done
+    })
+    await reload()
+  }
+  return { notice, failure, act }
+}

@@ -166,6 +166,7 @@ export const FIELD_RULES = [
   'ambiguous',
   'masked',
   'mismatch',
+  // posts, 包保, members leaving, agreements' renewal, owners' committees' terms (UI of issue 6 items 2, 4, 5, 6)
   'after_previous',
   'after_elected',
   'max_term',

@@ -73,6 +73,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'volunteers', name: 'volunteers', component: () => import('./views/registers/VolunteersView.vue') },
       { path: 'cobuild', name: 'cobuild', component: () => import('./views/registers/CobuildView.vue') },
       { path: 'red-property', name: 'red-property', component: () => import('./views/registers/RedPropertyView.vue') },
+      // 设岗定责 and 包保 of an area (issue 6 item 2)
+      { path: 'duty', name: 'duty', component: () => import('./views/registers/DutyView.vue') },
       { path: 'orgs', name: 'orgs', component: () => import('./views/OrgListView.vue') },
       { path: 'orgs/:id', name: 'org', component: () => import('./views/OrgView.vue'), props: true },
       { path: 'admin/users', name: 'users', component: () => import('./views/UsersView.vue') },

@@ -205,7 +205,8 @@ describe('messages for every rule and kind', () => {
           /Invalid\([^,()]+(?:\([^()]*\))?[^,()]*,\s*"(\w+)"/g,
           /Rule:\s*"(\w+)"/g,
           /\.Add\([^,()]+,\s*"(\w+)"\s*,/g,
-          /\.Check\([^;]*?,\s*[^,]+,\s*"(\w+)"\s*,\s*"/g,
+          // the field argument is a name, never a call (a condition's own calls hold commas and quotes)
+          /\.Check\([^;]*?,\s*[^,()]+,\s*"(\w+)"\s*,\s*"/g,
         ])
           for (const m of src.matchAll(re)) rules.add(m[1])
         for (const m of src.matchAll(/\bKind\s*(?:redgrid\.Kind\s*)?=\s*"(\w+)"/g)) kinds.add(m[1])

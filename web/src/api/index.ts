@@ -400,3 +400,69 @@ export const listRedProperty = (node: Id) =>
 export const setOrgBranch = (org: Id, partyOrg: Id) => api.put<void>(`/orgs/${p(org)}/branch`, { party_org_id: partyOrg })
 export const addOrgMember = (org: Id, body: Omit<OrgMember, 'id' | 'org_id'>) => api.post<OrgMember>(`/orgs/${p(org)}/members`, body)
 export const endOrgMember = (id: Id) => api.del(`/org-members/${p(id)}`)
+
+// --- posts and duties (设岗定责), 包保, members leaving, volunteer stations, agreements due for
+// renewal, owners' committees' terms
+import type {
+  Baobao,
+  BaobaoGaps,
+  CommitteeTerm,
+  DueAgreement,
+  MemberLeave,
+  MemberPost,
+  NewMemberPost,
+  NewStation,
+  PostGap,
+  PostKindInfo,
+  Station,
+  StationGap,
+  TermDue,
+} from './types'
+
+export const listPostKinds = () => api.get<Items<PostKindInfo>>('/post-kinds').then((r) => r.items ?? [])
+/** A member's posts: the current ones first, then those ended. */
+export const listMemberPosts = (member: Id) => api.get<Items<MemberPost>>(`/members/${p(member)}/posts`).then((r) => r.items ?? [])
+export const addMemberPost = (member: Id, body: NewMemberPost) =>
+  api.post<MemberPost>(`/members/${p(member)}/posts`, body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const patchPost = (id: Id, body: Record<string, unknown>, version: number) => api.patch<MemberPost>(`/posts/${p(id)}`, body, { ifMatch: version })
+/** Ends a post (kept as the member's history). */
+export const endPost = (id: Id, version: number) => api.del<MemberPost>(`/posts/${p(id)}`, { ifMatch: version })
+/** The current posts serving the nodes under a node. */
+export const listPosts = (node: Id) => api.get<Items<MemberPost>>('/posts', { node: String(node) }).then((r) => r.items ?? [])
+export const listPostGaps = (node: Id, level: 'grid' | 'community' = 'grid') =>
+  api.get<Items<PostGap>>('/posts/gaps', { node: String(node), level }).then((r) => r.items ?? [])
+
+export const listBaobaoOfMember = (member: Id) => api.get<Items<Baobao>>('/baobao', { member: String(member) }).then((r) => r.items ?? [])
+export const listBaobao = (node: Id) => api.get<Items<Baobao>>('/baobao', { node: String(node) }).then((r) => r.items ?? [])
+export const assignBaobao = (body: { member_id: Id; building_id?: Id | null; household_id?: Id | null; starts_on?: string }) =>
+  api.post<Baobao>('/baobao', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const endBaobao = (id: Id) => api.del(`/baobao/${p(id)}`)
+export const getBaobaoGaps = (node: Id) => api.get<BaobaoGaps>('/baobao/gaps', { node: String(node) })
+
+/** A member leaves (转出 …): If-Match on the member's version. */
+export const leaveMember = (member: Id, body: MemberLeave, version: number) =>
+  api.post<Member>(`/members/${p(member)}/leave`, body, { ifMatch: version })
+
+export const listStations = (node: Id) => api.get<Items<Station>>('/volunteer-stations', { node: String(node) }).then((r) => r.items ?? [])
+export const createStation = (body: NewStation) =>
+  api.post<Station>('/volunteer-stations', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const patchStation = (id: Id, body: Partial<Omit<NewStation, 'node_id'>>, version: number) =>
+  api.patch<Station>(`/volunteer-stations/${p(id)}`, body, { ifMatch: version })
+export const listStationGaps = (node: Id) =>
+  api.get<Items<StationGap>>('/volunteer-stations/gaps', { node: String(node) }).then((r) => r.items ?? [])
+
+export const listDueAgreements = (node: Id, days?: number) =>
+  api
+    .get<Items<DueAgreement>>('/cobuild/agreements/due', { node: String(node), days: days != null ? String(days) : undefined })
+    .then((r) => r.items ?? [])
+export const renewAgreement = (id: Id, body: { signed_on: string; ends_on: string; content?: string }) =>
+  api.post<Agreement>(`/cobuild/agreements/${p(id)}/renew`, body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
+
+export const listTerms = (org: Id) => api.get<Items<CommitteeTerm>>(`/orgs/${p(org)}/terms`).then((r) => r.items ?? [])
+/** The first term, or a re-election (换届): If-Match on the current term's version. */
+export const startTerm = (org: Id, body: { elected_on: string; ends_on: string }, currentVersion?: number) =>
+  api.post<CommitteeTerm>(`/orgs/${p(org)}/terms`, body, { ifMatch: currentVersion, headers: { 'Idempotency-Key': newIdempotencyKey() } })
+export const listDueTerms = (node: Id, days?: number) =>
+  api
+    .get<Items<TermDue>>('/committee-terms/due', { node: String(node), days: days != null ? String(days) : undefined })
+    .then((r) => r.items ?? [])

@@ -881,3 +881,142 @@ export interface RedPropertyOrg {
   party_share: number
   shortcomings: string[] | null
 }
+
+// --- posts and duties (设岗定责), 包保, members leaving, volunteer stations, agreements due for
+// renewal, owners' committees' terms (issue 6 items 2, 4, 5, 6)
+export const LEAVE_REASONS = ['transferred', 'abroad', 'deceased', 'suspended', 'other'] as const
+export type LeaveReason = (typeof LEAVE_REASONS)[number]
+export const STATION_KINDS = ['station', 'kiosk'] as const
+
+export interface PostKindInfo {
+  kind: string
+  label: string
+  /** checked by the gaps when no kinds are asked for */
+  required: boolean
+}
+
+export interface MemberPost {
+  id: Id
+  member_id: Id
+  member_name: string
+  kind: string
+  kind_label: string
+  /** the kind's label, or the name of a post of kind other */
+  name: string
+  node_id: Id
+  node_name: string
+  node_kind: string
+  duties: string
+  starts_on: string
+  ends_on: string | null
+  ended_on: string | null
+  active: boolean
+  version: number
+}
+
+export interface NewMemberPost {
+  kind: string
+  name?: string
+  node_id: Id
+  duties: string
+  starts_on?: string
+  ends_on?: string | null
+}
+
+export interface PostGap {
+  node_id: Id
+  node_name: string
+  node_code: string
+  node_kind: string
+  missing: string[] | null
+  missing_labels: string[] | null
+}
+
+export interface Baobao {
+  id: Id
+  member_id: Id
+  member_name: string
+  building_id: Id
+  building_name: string
+  household_id: Id | null
+  /** as written on a door: 1号楼, or 1号楼2单元301 */
+  target: string
+  starts_on: string
+  ended_on: string | null
+  version: number
+}
+
+export interface BaobaoGaps {
+  buildings: { id: Id; name: string; code: string }[] | null
+  households: { id: Id; building_id: Id; address: string }[] | null
+  households_total: number
+}
+
+export interface MemberLeave {
+  on?: string
+  reason: string
+  note?: string
+}
+
+export interface Station {
+  id: Id
+  node_id: Id
+  node_name: string
+  node_kind: string
+  name: string
+  kind: string
+  kind_label: string
+  address: string
+  hours: string
+  contact: string
+  teams: { id: Id; name: string }[] | null
+  /** the current volunteers attached directly or through a team, each once */
+  volunteers: number
+  version: number
+}
+
+export interface NewStation {
+  node_id: Id
+  name: string
+  kind: string
+  address?: string
+  hours?: string
+  contact?: string
+}
+
+export interface StationGap {
+  community_id: Id
+  community_name: string
+  community_code: string
+}
+
+export interface DueAgreement extends Agreement {
+  renews_id?: Id | null
+  renewed_by_id?: Id | null
+  /** days from today to ends_on; negative once it has ended */
+  days_left: number
+  ended: boolean
+}
+
+export interface CommitteeTerm {
+  id: Id
+  org_id: Id
+  org_name: string
+  elected_on: string
+  ends_on: string
+  ended_on: string | null
+  members?: (OrgMember & { term_id?: Id | null; ended_on?: string | null })[] | null
+  version: number
+}
+
+export interface TermDue extends CommitteeTerm {
+  days_left: number
+  ended: boolean
+}
+
+/** A member who left (POST /members/{id}/leave) shows when and why. */
+export interface Member {
+  left_on?: string
+  left_reason?: string
+  left_note?: string
+}
