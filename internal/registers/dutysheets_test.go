@@ -68,7 +68,7 @@ func TestGridStaffSheet(t *testing.T) {
 		}
 		// A second leader of a grid that has one: the store refuses the row, nothing is written.
 		before := f.digest()
-		if rep := f.run(reg, book(t, reg, []any{g2, "", "专职网格员", "吴十", "", "否", "否", ""}, []any{g1, "", "网格长", "郑一", "", "否", "否", ""}), c1); problems(rep) != "3C:refused" || rep.Written || f.digest() != before {
+		if rep := f.run(reg, book(t, reg, []any{g2, "", "专职网格员", "吴十", "", "否", "否", ""}, []any{g1, "", "网格长", "郑一", "", "否", "否", ""}), c1); problems(rep) != "3C:one_leader" || rep.Written || f.digest() != before {
 			t.Fatalf("a second leader: %s", problems(rep))
 		}
 		// The masked export imports again: the masked phone keeps the recorded one, sealed.
@@ -139,9 +139,9 @@ func TestPostSheet(t *testing.T) {
 			"3G:date 12C:enum 13F:required 4B:exists 5A:exists 6D:required 7D:other_only 8E:kind 9E:exists 10H:after_start 11C:duplicate", 1)
 		// A post outside the communities the member serves: the store's refusal names row and column.
 		before := f.digest()
-		if rep := f.run(reg, book(t, reg, []any{"王强", liulin.Name, "政策宣传岗", "", g1, "宣讲", "", ""}), registers.Options{}); problems(rep) != "2E:refused" || rep.Written || f.digest() != before {
+		if rep := f.run(reg, book(t, reg, []any{"王强", liulin.Name, "政策宣传岗", "", g1, "宣讲", "", ""}), registers.Options{}); problems(rep) != "2E:member_community" || rep.Written || f.digest() != before {
 			t.Fatalf("a post outside the member's communities: %s", problems(rep))
-		} else if !strings.Contains(rep.Problems[0].Message, "communities the member serves") {
+		} else if !strings.Contains(rep.Problems[0].Message, "居住社区或所在支部的社区") {
 			t.Fatalf("the refusal does not say why: %+v", rep.Problems[0])
 		}
 		c1 := registers.Options{Within: tr.Community1.Path}
@@ -189,7 +189,7 @@ func TestBaobaoSheet(t *testing.T) {
 		)
 		f.badRows(reg, bad, tr.Community1.Path, "8F:date 3E:together 4E:exists 5C:kind 6C:exists 7A:duplicate 9A:exists", 1)
 		before := f.digest()
-		if rep := f.run(reg, book(t, reg, []any{"王强", liulin.Name, b1, "", "", ""}), registers.Options{}); problems(rep) != "2C:refused" || rep.Written || f.digest() != before {
+		if rep := f.run(reg, book(t, reg, []any{"王强", liulin.Name, b1, "", "", ""}), registers.Options{}); problems(rep) != "2C:member_community" || rep.Written || f.digest() != before {
 			t.Fatalf("包保 outside the member's communities: %s", problems(rep))
 		}
 		c1 := registers.Options{Within: tr.Community1.Path}

@@ -123,7 +123,14 @@ func write[T any](res *sheet.Result, schema *sheet.Schema, opt Options, rows []T
 		if !ok {
 			return st, err
 		}
-		res.Problem(schema, re.Line, schemaField(schema, re.Field), "refused", re.Err.Message)
+		rule, msg := "refused", re.Err.Message
+		if len(re.Err.Fields) > 0 && re.Err.Fields[0].Rule != "" {
+			rule = re.Err.Fields[0].Rule
+		}
+		if zh, ok := storeRuleText[rule]; ok {
+			msg = zh
+		}
+		res.Problem(schema, re.Line, schemaField(schema, re.Field), rule, msg)
 		kept := rows[:0]
 		for _, r := range rows {
 			if line(r) != re.Line {
@@ -135,6 +142,13 @@ func write[T any](res *sheet.Result, schema *sheet.Schema, opt Options, rows []T
 			return sqlstore.ImportStats{}, fmt.Errorf("import: the database refused %d rows in turn", attempt+1)
 		}
 	}
+}
+
+// storeRuleText says in Chinese what the store's refusal of a row means, for the rules a sheet
+// cannot check before the write (the store's rule is reported; "refused" when it names none).
+var storeRuleText = map[string]string{
+	"member_community": "不在该党员服务的社区内（党员只在居住社区或所在支部的社区设岗、包保）",
+	"one_leader":       "该网格已有网格长：一个网格只有一名网格长，请先结束原网格长的岗位",
 }
 
 // schemaField maps a store field name to the schema's column key where they differ (storeFields).
