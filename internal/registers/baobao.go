@@ -78,6 +78,16 @@ func importBaobao(ctx context.Context, s *sqlstore.Store, res *sheet.Result, opt
 			continue
 		}
 		in.MemberID, key.member = member, member
+		field := "building_id"
+		if in.HouseholdID != nil {
+			field = "household_id"
+		}
+		if ok, err := memberServes(ctx, s, res, schema, row, member, b.Path, field); !ok {
+			if err != nil {
+				return sqlstore.ImportStats{}, err
+			}
+			continue
+		}
 		if err := in.Validate(today); err != nil {
 			field, rule, msg := problemOf(err)
 			res.Problem(schema, row.Line, schemaField(schema, field), rule, msg)

@@ -134,10 +134,11 @@ func TestPostSheet(t *testing.T) {
 			[]any{"陈志远", branch, "平安巡逻岗", "", g1, "白天巡逻", "", ""},                   // row 11: row 2 again
 			[]any{"陈志远", branch, "看门岗", "", g1, "看门", "", ""},                       // row 12: no such kind
 			[]any{"陈志远", branch, "党员示范岗", "", g1, "", "", ""},                       // row 13: no duties
+			[]any{"王强", liulin.Name, "政策宣传岗", "", g1, "宣讲", "", ""},                 // row 14: outside the communities 王强 serves
 		)
 		f.badRows(reg, bad, tr.District.Path,
-			"3G:date 12C:enum 13F:required 4B:exists 5A:exists 6D:required 7D:other_only 8E:kind 9E:exists 10H:after_start 11C:duplicate", 1)
-		// A post outside the communities the member serves: the store's refusal names row and column.
+			"3G:date 12C:enum 13F:required 4B:exists 5A:exists 6D:required 7D:other_only 8E:kind 9E:exists 10H:after_start 11C:duplicate 14E:member_community", 1)
+		// A post outside the communities the member serves, alone: named by row and column, in Chinese.
 		before := f.digest()
 		if rep := f.run(reg, book(t, reg, []any{"王强", liulin.Name, "政策宣传岗", "", g1, "宣讲", "", ""}), registers.Options{}); problems(rep) != "2E:member_community" || rep.Written || f.digest() != before {
 			t.Fatalf("a post outside the member's communities: %s", problems(rep))
@@ -186,8 +187,9 @@ func TestBaobaoSheet(t *testing.T) {
 			[]any{"陈志远", branch, b1, "", "", "2024-05-01"},        // row 7: row 2 again
 			[]any{"陈志远", branch, b1, 1, "101", "2024-02-30"},      // row 8: no such day
 			[]any{"无名氏", branch, b1, "", "", ""},                  // row 9: no such member
+			[]any{"王强", liulin.Name, b1, 1, "101", ""},            // row 10: outside the communities 王强 serves
 		)
-		f.badRows(reg, bad, tr.Community1.Path, "8F:date 3E:together 4E:exists 5C:kind 6C:exists 7A:duplicate 9A:exists", 1)
+		f.badRows(reg, bad, tr.Community1.Path, "8F:date 3E:together 4E:exists 5C:kind 6C:exists 7A:duplicate 9A:exists 10E:member_community", 1)
 		before := f.digest()
 		if rep := f.run(reg, book(t, reg, []any{"王强", liulin.Name, b1, "", "", ""}), registers.Options{}); problems(rep) != "2C:member_community" || rep.Written || f.digest() != before {
 			t.Fatalf("包保 outside the member's communities: %s", problems(rep))

@@ -102,6 +102,21 @@ func (f *memberFinder) member(ctx context.Context, res *sheet.Result, schema *sh
 	return ids[0], nil
 }
 
+// memberServes reports whether member serves in the community of path (the store's rule; field
+// is the store's name of the column): a problem is reported when not.
+func memberServes(ctx context.Context, s *sqlstore.Store, res *sheet.Result, schema *sheet.Schema, row sheet.Row, member int64, path, field string) (bool, error) {
+	err := s.MemberServesAt(ctx, member, path, field)
+	if k := redgrid.ErrorKind(err); k == redgrid.KindUnprocessable || k == redgrid.KindConflict {
+		_, rule, msg := problemOf(err)
+		if zh, ok := storeRuleText[rule]; ok {
+			msg = zh
+		}
+		res.Problem(schema, row.Line, schemaField(schema, field), rule, msg)
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func importPosts(ctx context.Context, s *sqlstore.Store, res *sheet.Result, opt Options) (sqlstore.ImportStats, error) {
 	schema := postSchema
 	nodes := &nodeCache{s: s, m: map[string]*redgrid.Node{}}
@@ -142,6 +157,12 @@ func importPosts(ctx context.Context, s *sqlstore.Store, res *sheet.Result, opt 
 			return sqlstore.ImportStats{}, err
 		}
 		if member == 0 {
+			continue
+		}
+		if ok, err := memberServes(ctx, s, res, schema, row, member, n.Path, "node_id"); !ok {
+			if err != nil {
+				return sqlstore.ImportStats{}, err
+			}
 			continue
 		}
 		key := postKey{member, n.ID, in.Kind, in.Name}
