@@ -65,7 +65,8 @@ usage:
   redgrid export grids FILE.geojson [--within CODE] [--kind grid|community|street|district]
   redgrid import REGISTER FILE.xlsx [--within CODE] [--good-rows-only] [--dry-run]
   redgrid export REGISTER FILE.xlsx [--within CODE] [--by NAME]
-                   (REGISTER: buildings, households, residents, members, volunteers, units;
+                   (REGISTER: buildings, households, residents, members, volunteers, units,
+                   grid-staff, posts, baobao;
                    exports mask phones and ID numbers and never show volunteers' ID numbers)
   redgrid bench locate [--polygons 100000] [--lookups 2000000] [--crs gcj02]
   redgrid bench intake [--db DSN] [--cases 50000] [--concurrency 64] [--rate 1000]

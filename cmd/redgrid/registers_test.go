@@ -84,9 +84,9 @@ func TestRegisterImportExportFromTheCommandLine(t *testing.T) {
 	}
 }
 
-// TestNewRegistersFromTheCommandLine: `redgrid import buildings|members …` take the new
-// registers' sheets (a member placed in another community's branch refused with its row and
-// column, nothing written), and `redgrid export members` masks the phone.
+// TestNewRegistersFromTheCommandLine: `redgrid import buildings|members|grid-staff|posts|baobao …`
+// take the new registers' sheets (a member placed in another community's branch refused with its
+// row and column, nothing written), and `redgrid export members|grid-staff` masks the phone.
 func TestNewRegistersFromTheCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -153,5 +153,45 @@ func TestNewRegistersFromTheCommandLine(t *testing.T) {
 	phone, _ := x.GetCellValue("党员", "B2")
 	if phone != "138****8000" {
 		t.Fatalf("exported phone %q", phone)
+	}
+
+	// Grid staff, posts and 包保: a bad row named with nothing written; the good ones written;
+	// the staff's phones masked in the export, in full with --unmasked and a reason.
+	staff := save("staff.xlsx", "网格力量", []any{"网格编码", "微网格编码", "岗位", "姓名", "联系电话", "党员", "一肩挑", "到岗日期"},
+		[]any{tr.Grid1.Code, "", "网格长", "王芳", "13700137000", "是", "是", "2024-01-01"},
+		[]any{tr.Grid1.Code, "", "兼职网格员", "赵强", "", "否", "否", ""})
+	if err := call("import", "grid-staff", staff); err == nil || !strings.Contains(out.String(), "网格力量 第3行 F列（党员）") || count("grid_staff") != 0 {
+		t.Fatalf("a part-time worker who is no party member: %v\n%s", err, out.String())
+	}
+	if err := call("import", "grid-staff", staff, "--good-rows-only"); err != nil || count("grid_staff") != 1 {
+		t.Fatalf("grid staff --good-rows-only: %v\n%s", err, out.String())
+	}
+	staffOut := filepath.Join(dir, "staff-out.xlsx")
+	for _, c := range []struct {
+		args  []string
+		phone string
+	}{{nil, "137****7000"}, {[]string{"--unmasked", "--reason", "核对网格员联系方式"}, "13700137000"}} {
+		if err := call(append([]string{"export", "grid-staff", staffOut}, c.args...)...); err != nil {
+			t.Fatalf("export grid-staff %v: %v %s", c.args, err, out.String())
+		}
+		x, err := excelize.OpenFile(staffOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone, _ := x.GetCellValue("网格力量", "E2")
+		x.Close()
+		if phone != c.phone {
+			t.Fatalf("export grid-staff %v: phone %q", c.args, phone)
+		}
+	}
+	posts := save("posts.xlsx", "设岗定责", []any{"党员姓名", "所在党支部", "岗位类别", "岗位名称", "服务地编码", "岗位职责", "开始日期", "计划结束日期"},
+		[]any{"张三", "五堰第一网格党支部", "平安巡逻岗", "", tr.Grid1.Code, "夜间巡逻", "", ""})
+	if err := call("import", "posts", posts); err != nil || !strings.Contains(out.String(), "1 created") || count("member_posts") != 1 {
+		t.Fatalf("import posts: %v\n%s", err, out.String())
+	}
+	baobao := save("baobao.xlsx", "包保", []any{"党员姓名", "所在党支部", "楼栋编码", "单元", "门牌号", "开始日期"},
+		[]any{"张三", "五堰第一网格党支部", tr.Building1.Code, "", "", ""})
+	if err := call("import", "baobao", baobao); err != nil || !strings.Contains(out.String(), "1 created") || count("baobao") != 1 {
+		t.Fatalf("import baobao: %v\n%s", err, out.String())
 	}
 }

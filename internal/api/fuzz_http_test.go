@@ -80,6 +80,13 @@ func FuzzHTTP(f *testing.F) {
 		{"POST /api/v1/registers/units/import", "node=2", ""},
 		{"GET /api/v1/registers/volunteers/export", "node=4", ""},
 		{"GET /api/v1/registers/units/template", "", ""},
+		{"POST /api/v1/registers/grid-staff/import", "node=4&good_rows_only=true", "PK\x03\x04\x14\x00\x00\x00\x08\x00"},
+		{"POST /api/v1/registers/posts/import", "node=4&dry_run=true", "PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"},
+		{"POST /api/v1/registers/baobao/import", "node=4", ""},
+		{"GET /api/v1/registers/grid-staff/export", "node=4&unmasked=true&reason=x", ""},
+		{"GET /api/v1/registers/posts/export", "node=1", ""},
+		{"GET /api/v1/registers/baobao/template", "", ""},
+		{"PUT /api/v1/members/1/roster", "", `{"weekdays":[1,2]}`},
 		{"GET /api/v1/registers/pets/template", "", ""},
 		{"GET /api/v1/registers/households/export", "node=999999", ""},
 		{"GET /api/v1/registers/residents/export", "node=1&unmasked=true&reason=%00", ""},
@@ -137,7 +144,7 @@ func FuzzHTTP(f *testing.F) {
 		f.Add(seed.route, seed.query, seed.body)
 	}
 	// Real sheets of the spreadsheet registers: their templates, each with its example row.
-	for _, name := range []string{"buildings", "members", "volunteers", "units"} {
+	for _, name := range []string{"buildings", "members", "volunteers", "units", "grid-staff", "posts", "baobao"} {
 		var b bytes.Buffer
 		if err := registers.All[name].Schema.Template(&b); err != nil {
 			f.Fatal(err)

@@ -239,7 +239,15 @@ type rosterIn struct {
 	Weekdays []int `json:"weekdays"`
 }
 
+// putRoster: PUT /api/v1/members/{id}/roster — a sinking member's weekdays. If-Match (the
+// member's ETag) makes it conditional (412 when someone else changed the member first); without
+// it the days are set as before (the UI sends none and reloads the member after). The answer
+// carries the member's new ETag.
 func (s *Server) putRoster(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
 	var in rosterIn
 	if err := s.decode(r, &in); err != nil {
 		return err
@@ -261,9 +269,11 @@ func (s *Server) putRoster(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	if !p.Can(redgrid.ActWriteParty, m.ResidencePath) {
 		return forbidden("the roster of member " + strconv.FormatInt(m.ID, 10))
 	}
-	if err := s.store.SetRoster(r.Context(), m.ID, in.Weekdays); err != nil {
+	version, err = s.store.SetRoster(r.Context(), m.ID, in.Weekdays, version)
+	if err != nil {
 		return err
 	}
+	setETag(w, version)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -157,6 +157,7 @@ func TestPartyMembers(t *testing.T) {
 		if res, b := ev.do("community1", "PUT", fmt.Sprintf("/api/v1/members/%d/roster", m.ID), `{"weekdays":[1,2,3]}`, nil); res.StatusCode != 204 {
 			t.Fatalf("roster: %d %s", res.StatusCode, b)
 		}
+		rosterIfMatch(t, ev, m.ID)
 		res, b = ev.do("street1", "GET", fmt.Sprintf("/api/v1/roster/gaps?node=%d", tr.Street1.ID), "", nil)
 		var gaps struct {
 			Items []struct {
@@ -254,4 +255,71 @@ func qrHolds(t *testing.T, svg []byte, content string) bool {
 		got[[2]int{x, y}] = true
 	}
 	return len(got) > 0 && maps.Equal(got, want)
+}
+
+// rosterIfMatch: the roster honours If-Match with the member's ETag. A stale version is 412 and
+// changes nothing; the current one sets the days and answers the new ETag, which GET shows too;
+// the same days again leave the version alone; no If-Match still sets the days (the UI sends
+// none). The member ends on Monday to Wednesday, as it began.
+func rosterIfMatch(t *testing.T, ev *env, id int64) {
+	t.Helper()
+	url := fmt.Sprintf("/api/v1/members/%d", id)
+	etag := func() string {
+		res, b := ev.do("community1", "GET", url, "", nil)
+		if res.StatusCode != 200 {
+			t.Fatalf("member: %d %s", res.StatusCode, b)
+		}
+		return res.Header.Get("ETag")
+	}
+	days := func() string {
+		_, b := ev.do("community1", "GET", url, "", nil)
+		var m struct{ Weekdays []int }
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(m.Weekdays)
+	}
+	put := func(body, ifMatch string, want int) string {
+		t.Helper()
+		var hdr map[string]string
+		if ifMatch != "" {
+			hdr = map[string]string{"If-Match": ifMatch}
+		}
+		res, b := ev.do("community1", "PUT", url+"/roster", body, hdr)
+		if res.StatusCode != want {
+			t.Fatalf("roster %s (If-Match %s): %d %s, want %d", body, ifMatch, res.StatusCode, b, want)
+		}
+		return res.Header.Get("ETag")
+	}
+	v := etag()
+	stale := fmt.Sprintf(`"%d"`, mustAtoi(t, strings.Trim(v, `"`))-1)
+	if stale == `"0"` {
+		stale = `"99"`
+	}
+	put(`{"weekdays":[4,5]}`, stale, 412)
+	if days() != "[1 2 3]" || etag() != v {
+		t.Fatalf("a stale roster change was written: %s %s", days(), etag())
+	}
+	put(`{"weekdays":[4,5]}`, `"x"`, 400)
+	next := put(`{"weekdays":[4,5]}`, v, 204)
+	if next == v || next != etag() || days() != "[4 5]" {
+		t.Fatalf("roster with the current ETag: %s → %s (GET %s), days %s", v, next, etag(), days())
+	}
+	if again := put(`{"weekdays":[5,4]}`, next, 204); again != next {
+		t.Fatalf("the same days again moved the version: %s → %s", next, again)
+	}
+	put(`{"weekdays":[1]}`, v, 412) // the ETag read before the change is stale now
+	put(`{"weekdays":[1,2,3]}`, "", 204)
+	if days() != "[1 2 3]" {
+		t.Fatalf("roster without If-Match: %s", days())
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -70,7 +70,7 @@ func (g *gen) partyAndStaff(comm, grid redgrid.Node, unit redgrid.Org) error {
 			}
 		}
 		if len(in.weekdays) > 0 {
-			if err := g.s.SetRoster(ctx, m.ID, in.weekdays); err != nil {
+			if _, err := g.s.SetRoster(ctx, m.ID, in.weekdays, 0); err != nil {
 				return fmt.Errorf("demo roster: %w", err)
 			}
 		}

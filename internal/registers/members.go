@@ -89,7 +89,7 @@ func communityPath(path string) string {
 func importMembers(ctx context.Context, s *sqlstore.Store, res *sheet.Result, opt Options) (sqlstore.ImportStats, error) {
 	schema := memberSchema
 	nodes := &nodeCache{s: s, m: map[string]*redgrid.Node{}}
-	branches := map[string][]redgrid.PartyOrg{} // by district path
+	branches := newMemberFinder(s)
 	type memberKey struct {
 		branch int64
 		name   string
@@ -117,36 +117,18 @@ func importMembers(ctx context.Context, s *sqlstore.Store, res *sheet.Result, op
 			res.Problem(schema, row.Line, "residence_code", "forbidden", "无权登记居住在"+home.Name+"的党员")
 			continue
 		}
-		district := "/" + redgrid.PathIDs(home.Path)[0] + "/"
-		list, ok := branches[district]
-		if !ok {
-			if list, err = s.Branches(ctx, district); err != nil {
-				return sqlstore.ImportStats{}, err
-			}
-			branches[district] = list
+		branch, rule, err := branches.branch(ctx, get("branch"), home.Path)
+		if err != nil {
+			return sqlstore.ImportStats{}, err
 		}
-		community := communityPath(home.Path)
-		var named, inCommunity []redgrid.PartyOrg
-		for _, b := range list {
-			if b.Name == get("branch") {
-				named = append(named, b)
-				if redgrid.IsWithin(b.NodePath, community) {
-					inCommunity = append(inCommunity, b)
-				}
-			}
-		}
-		if len(inCommunity) == 1 {
-			named = inCommunity
-		}
-		switch {
-		case len(named) == 0:
+		switch rule {
+		case "exists":
 			res.Problem(schema, row.Line, "branch", "exists", "本区没有名为“"+get("branch")+"”的党支部")
 			continue
-		case len(named) > 1:
+		case "ambiguous":
 			res.Problem(schema, row.Line, "branch", "ambiguous", "本区有多个名为“"+get("branch")+"”的党支部，且都不在其居住社区内")
 			continue
 		}
-		branch := named[0]
 		in := redgrid.NewMember{Name: get("name"), BranchID: branch.ID, JoinedOn: get("joined_on"), Status: redgrid.MemberFull,
 			Workplace: get("workplace"), InService: get("in_service") == "是", Sinking: get("sinking") == "是", ResidenceID: home.ID}
 		for _, st := range redgrid.MemberStatuses {
@@ -159,7 +141,7 @@ func importMembers(ctx context.Context, s *sqlstore.Store, res *sheet.Result, op
 		if !keep {
 			in.Phone = phone
 		}
-		if in.Sinking && communityPath(branch.NodePath) != community {
+		if in.Sinking && communityPath(branch.NodePath) != communityPath(home.Path) {
 			res.Problem(schema, row.Line, "branch", "same_community", "下沉党员应编入居住社区的党支部，“"+branch.Name+"”属于其他社区")
 			continue
 		}

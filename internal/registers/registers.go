@@ -123,7 +123,14 @@ func write[T any](res *sheet.Result, schema *sheet.Schema, opt Options, rows []T
 		if !ok {
 			return st, err
 		}
-		res.Problem(schema, re.Line, schemaField(schema, re.Field), "refused", re.Err.Message)
+		rule, msg := "refused", re.Err.Message
+		if len(re.Err.Fields) > 0 && re.Err.Fields[0].Rule != "" {
+			rule = re.Err.Fields[0].Rule
+		}
+		if zh, ok := storeRuleText[rule]; ok {
+			msg = zh
+		}
+		res.Problem(schema, re.Line, schemaField(schema, re.Field), rule, msg)
 		kept := rows[:0]
 		for _, r := range rows {
 			if line(r) != re.Line {
@@ -135,6 +142,13 @@ func write[T any](res *sheet.Result, schema *sheet.Schema, opt Options, rows []T
 			return sqlstore.ImportStats{}, fmt.Errorf("import: the database refused %d rows in turn", attempt+1)
 		}
 	}
+}
+
+// storeRuleText says in Chinese what the store's refusal of a row means, for the rules a sheet
+// cannot check before the write (the store's rule is reported; "refused" when it names none).
+var storeRuleText = map[string]string{
+	"member_community": "不在该党员服务的社区内（党员只在居住社区或所在支部的社区设岗、包保）",
+	"one_leader":       "该网格已有网格长：一个网格只有一名网格长，请先结束原网格长的岗位",
 }
 
 // schemaField maps a store field name to the schema's column key where they differ (storeFields).
@@ -157,6 +171,9 @@ var storeFields = map[string]map[string]string{
 	"members":    {"branch_id": "branch", "residence_id": "residence_code"},
 	"volunteers": {"node_id": "node_code", "team_id": "team"},
 	"units":      {"home_node_id": "home_code", "node_ids": "served_codes"},
+	"grid-staff": {"grid_id": "grid_code", "microgrid_id": "microgrid_code"},
+	"posts":      {"node_id": "node_code", "name": "post_name", "member_id": "member"},
+	"baobao":     {"building_id": "building_code", "household_id": "room", "member_id": "member"},
 }
 
 // below is a path strictly below path: where a new child of the node at path will lie (writes
@@ -189,6 +206,36 @@ func (c *nodeCache) byCode(ctx context.Context, code string) (*redgrid.Node, err
 	c.m[code] = &n
 	return &n, nil
 }
+
+// codedNode resolves the node a row names by its code in column col: it must exist, be of a kind
+// ok accepts (want names the kinds), lie within opt.Within and be writable by the importer at
+// at(its path). Otherwise a problem is reported and nil returned.
+func codedNode(ctx context.Context, nodes *nodeCache, res *sheet.Result, schema *sheet.Schema, row sheet.Row, col string, opt Options,
+	ok func(redgrid.NodeKind) bool, want string, at func(string) string) (*redgrid.Node, error) {
+	code := schema.Get(row, col)
+	n, err := nodes.byCode(ctx, code)
+	switch {
+	case err != nil:
+		return nil, err
+	case n == nil:
+		res.Problem(schema, row.Line, col, "exists", "没有编码为 "+code+" 的"+want)
+	case !ok(n.Kind):
+		res.Problem(schema, row.Line, col, "kind", code+" 是"+n.Kind.Label()+"，应为"+want)
+	case !redgrid.IsWithin(n.Path, opt.Within):
+		res.Problem(schema, row.Line, col, "scope", n.Name+"不在本次导入的范围内")
+	case !opt.Allowed(at(n.Path)):
+		res.Problem(schema, row.Line, col, "forbidden", "无权在"+n.Name+"导入"+schema.Sheet)
+	default:
+		return n, nil
+	}
+	return nil, nil
+}
+
+func kindIs(k redgrid.NodeKind) func(redgrid.NodeKind) bool {
+	return func(x redgrid.NodeKind) bool { return x == k }
+}
+
+func same(path string) string { return path }
 
 // problemOf is the first field an error names, the rule and the message.
 func problemOf(err error) (field, rule, msg string) {

@@ -90,6 +90,9 @@ func (f *fixture) digest() string {
 		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM volunteers",
 		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM orgs",
 		"SELECT COUNT(*), 0 FROM org_nodes",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM grid_staff",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM member_posts",
+		"SELECT COUNT(*), COALESCE(SUM(version), 0) FROM baobao",
 		"SELECT COUNT(*), 0 FROM tree_history",
 		"SELECT COUNT(*), 0 FROM audit_log",
 	} {

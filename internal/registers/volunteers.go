@@ -72,23 +72,30 @@ func checkColours(v string) (string, error) {
 // orgNamed finds the organisation named name among list, preferring one homed in the community
 // at community: nil and a rule ("exists", "ambiguous") when there is no single one.
 func orgNamed(list []redgrid.Org, name, community string) (*redgrid.Org, string) {
-	var named, near []redgrid.Org
-	for _, o := range list {
-		if o.Name == name {
-			named = append(named, o)
-			if community != "" && redgrid.IsWithin(o.HomePath, community) {
-				near = append(near, o)
+	return named(list, name, community, func(o redgrid.Org) (string, string) { return o.Name, o.HomePath })
+}
+
+// named finds the entry of list called name (key gives an entry's name and path), preferring
+// one within the community at community: nil and a rule ("exists", "ambiguous") when there is
+// no single one.
+func named[T any](list []T, name, community string, key func(T) (string, string)) (*T, string) {
+	var all, near []T
+	for _, x := range list {
+		if n, path := key(x); n == name {
+			all = append(all, x)
+			if community != "" && redgrid.IsWithin(path, community) {
+				near = append(near, x)
 			}
 		}
 	}
 	if len(near) == 1 {
-		named = near
+		all = near
 	}
-	switch len(named) {
+	switch len(all) {
 	case 0:
 		return nil, "exists"
 	case 1:
-		return &named[0], ""
+		return &all[0], ""
 	}
 	return nil, "ambiguous"
 }

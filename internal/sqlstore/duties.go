@@ -18,9 +18,26 @@ import (
 // the one their branch is in (a branch at the district or a street adds none). An unknown member
 // is KindNotFound, one who left KindConflict.
 func (t *tx) memberCommunities(memberID int64) (map[int64]bool, error) {
+	return memberCommunitiesVia(t.queryRow, memberID)
+}
+
+// MemberServesAt refuses (KindUnprocessable, field and rule member_community) a node at path
+// outside the communities the member serves: the check AddMemberPost and AssignBaobao make, read
+// before a spreadsheet's rows are written so that every such row is named at once. An unknown
+// member is KindNotFound, one who left KindConflict.
+func (s *Store) MemberServesAt(ctx context.Context, memberID int64, path, field string) error {
+	communities, err := memberCommunitiesVia(func(q string, args ...any) *sql.Row { return s.queryRow(ctx, q, args...) }, memberID)
+	if err != nil {
+		return err
+	}
+	return inMemberCommunity(communities, path, field)
+}
+
+// memberCommunitiesVia is memberCommunities read through queryRow.
+func memberCommunitiesVia(queryRow func(string, ...any) *sql.Row, memberID int64) (map[int64]bool, error) {
 	var rpath, bpath string
 	var left sql.NullString
-	err := t.queryRow(`SELECT r.path, n.path, m.left_on FROM members m JOIN nodes r ON r.id = m.residence_id
+	err := queryRow(`SELECT r.path, n.path, m.left_on FROM members m JOIN nodes r ON r.id = m.residence_id
 		JOIN party_orgs b ON b.id = m.branch_id JOIN nodes n ON n.id = b.node_id WHERE m.id = ?`, memberID).Scan(&rpath, &bpath, &left)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)

@@ -324,7 +324,7 @@ func (s *Store) ImportHouseholds(ctx context.Context, rows []HouseholdImport) (I
 
 func rowErr(line int, err error) error {
 	var re *redgrid.Error
-	if errors.As(err, &re) && (re.Kind == redgrid.KindInvalid || re.Kind == redgrid.KindConflict) {
+	if errors.As(err, &re) && (re.Kind == redgrid.KindInvalid || re.Kind == redgrid.KindConflict || re.Kind == redgrid.KindUnprocessable) {
 		field := ""
 		if len(re.Fields) > 0 {
 			field = re.Fields[0].Field

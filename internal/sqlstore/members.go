@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/redgrid/redgrid/internal/hanzi"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +148,13 @@ func (s *Store) Member(ctx context.Context, id int64) (redgrid.Member, error) {
 
 // rosterDays are the weekdays a member is on the roster, Monday first.
 func (s *Store) rosterDays(ctx context.Context, id int64) ([]int, error) {
-	rows, err := s.query(ctx, "SELECT weekday FROM member_roster WHERE member_id = ? ORDER BY weekday", id)
+	return scanDays(s.query(ctx, rosterDaysQuery, id))
+}
+
+const rosterDaysQuery = "SELECT weekday FROM member_roster WHERE member_id = ? ORDER BY weekday"
+
+// scanDays reads the weekdays of rosterDaysQuery.
+func scanDays(rows *sql.Rows, err error) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -385,13 +392,16 @@ func (s *Store) OverdueRegistrations(ctx context.Context, path string) ([]redgri
 }
 
 // SetRoster sets the weekdays (1 Monday … 5 Friday … 7 Sunday) a sinking member serves in the
-// community where they live.
-func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int) error {
-	return s.write(ctx, func(t *tx) error {
+// community where they live, and returns the member's version. The roster is part of the member:
+// a change moves the version (the same days again change nothing); ifVersion > 0 makes it
+// conditional (KindPreconditionFailed when someone else changed the member first).
+func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int, ifVersion int) (int, error) {
+	var version int
+	err := s.write(ctx, func(t *tx) error {
 		var path string
 		var sinking bool
 		var left sql.NullString
-		err := t.queryRow("SELECT path, sinking, left_on FROM members WHERE id = ?", memberID).Scan(&path, &sinking, &left)
+		err := t.queryRow("SELECT path, sinking, left_on, version FROM members WHERE id = ?"+s.dialect.forUpdate(), memberID).Scan(&path, &sinking, &left, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return redgrid.Errorf(redgrid.KindNotFound, "no member %d", memberID)
 		}
@@ -401,12 +411,24 @@ func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int) e
 		if left.Valid {
 			return errMemberLeft(memberID, left.String)
 		}
+		if ifVersion > 0 && version != ifVersion {
+			return redgrid.Errorf(redgrid.KindPreconditionFailed, "member %d was changed by someone else (version %d, yours %d): reload it", memberID, version, ifVersion)
+		}
 		if !sinking {
 			return redgrid.Invalid("weekdays", "sinking", "the roster is of sinking members (下沉党员)")
 		}
 		community, err := communityOf(path)
 		if err != nil {
 			return err
+		}
+		old, err := scanDays(t.query(rosterDaysQuery, memberID))
+		if err != nil {
+			return err
+		}
+		days := slices.Clone(weekdays)
+		slices.Sort(days)
+		if slices.Equal(old, days) {
+			return nil // the same days: nothing changes, the version stays
 		}
 		if _, err := t.exec("DELETE FROM member_roster WHERE member_id = ?", memberID); err != nil {
 			return err
@@ -416,8 +438,13 @@ func (s *Store) SetRoster(ctx context.Context, memberID int64, weekdays []int) e
 				return err
 			}
 		}
-		return t.audit("member.roster", "member/"+strconv.FormatInt(memberID, 10), map[string]any{"weekdays": weekdays})
+		if _, err := t.exec("UPDATE members SET version = version + 1 WHERE id = ?", memberID); err != nil {
+			return err
+		}
+		version++
+		return t.audit("member.roster", "member/"+strconv.FormatInt(memberID, 10), map[string]any{"weekdays": weekdays, "version": version})
 	})
+	return version, err
 }
 
 // RosterGaps lists, for the working days of the next week from today (the calendar's, make-up

@@ -22,6 +22,15 @@ const staffCols = `s.id, s.grid_id, g.name, s.microgrid_id, COALESCE(m.name, '')
 const staffFrom = ` FROM grid_staff s JOIN nodes g ON g.id = s.grid_id LEFT JOIN nodes m ON m.id = s.microgrid_id`
 
 func (s *Store) scanStaff(sc interface{ Scan(...any) error }) (redgrid.GridStaff, error) {
+	st, err := s.scanStaffPlain(sc)
+	if err == nil && st.Phone != "" {
+		st.Phone = pii.MaskPhone(st.Phone) // the staff's own numbers are shown masked like anyone's
+	}
+	return st, err
+}
+
+// scanStaffPlain reads a post with the phone in the clear (for exports; the register masks it).
+func (s *Store) scanStaffPlain(sc scanner) (redgrid.GridStaff, error) {
 	var st redgrid.GridStaff
 	var created timeCol
 	err := sc.Scan(&st.ID, &st.GridID, &st.GridName, &st.MicrogridID, &st.MicrogridName, &st.Post, &st.Name, &st.Phone, &st.PartyMember,
@@ -30,14 +39,9 @@ func (s *Store) scanStaff(sc interface{ Scan(...any) error }) (redgrid.GridStaff
 		return st, err
 	}
 	st.CreatedAt, st.PostLabel = created.t, st.Post.Label()
-	phone, err := s.open("grid_staff.phone", st.Phone)
-	if err != nil {
+	if st.Phone, err = s.open("grid_staff.phone", st.Phone); err != nil {
 		return st, errors.New("grid staff " + strconv.FormatInt(st.ID, 10) + ": " + err.Error())
 	}
-	if phone != "" {
-		phone = pii.MaskPhone(phone) // the staff's own numbers are shown masked like anyone's
-	}
-	st.Phone = phone
 	return st, nil
 }
 
@@ -64,49 +68,7 @@ func (s *Store) AddGridStaff(ctx context.Context, in redgrid.NewGridStaff) (redg
 	if in.Since == "" {
 		in.Since = s.today()
 	}
-	id, replayed, err := s.create(ctx, "grid_staff", func(t *tx) (int64, error) {
-		var kind, path string
-		err := t.queryRow("SELECT kind, path FROM nodes WHERE id = ?", in.GridID).Scan(&kind, &path)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, redgrid.Invalid("grid_id", "exists", "grid_id names no node")
-		}
-		if err != nil {
-			return 0, err
-		}
-		if redgrid.NodeKind(kind) != redgrid.KindGrid {
-			return 0, redgrid.Invalid("grid_id", "kind", "grid_id must name a grid")
-		}
-		if in.MicrogridID != nil {
-			var mk string
-			var parent sql.NullInt64
-			err := t.queryRow("SELECT kind, parent_id FROM nodes WHERE id = ?", *in.MicrogridID).Scan(&mk, &parent)
-			if errors.Is(err, sql.ErrNoRows) || err == nil && (redgrid.NodeKind(mk) != redgrid.KindMicrogrid || parent.Int64 != in.GridID) {
-				return 0, redgrid.Invalid("microgrid_id", "of_grid", "microgrid_id must name a micro-grid of the grid")
-			}
-			if err != nil {
-				return 0, err
-			}
-		}
-		if in.Post == redgrid.PostLeader {
-			var n int
-			if err := t.queryRow("SELECT COUNT(*) FROM grid_staff WHERE grid_id = ? AND post = 'leader' AND ended_on IS NULL", in.GridID).Scan(&n); err != nil {
-				return 0, err
-			}
-			if n > 0 {
-				return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "the grid has a leader already: end that post first",
-					Fields: []redgrid.FieldError{{Field: "post", Rule: "one_leader", Message: "a grid has one leader"}}}
-			}
-		}
-		var id int64
-		err = t.queryRow(`INSERT INTO grid_staff (grid_id, microgrid_id, path, post, name, phone, party_member, branch_secretary, user_id, since, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.GridID, in.MicrogridID, path, string(in.Post), in.Name, phone,
-			in.PartyMember, in.BranchSecretary, in.UserID, in.Since, s.now().UTC()).Scan(&id)
-		if err != nil {
-			return 0, err
-		}
-		return id, t.audit("grid_staff.add", "grid_staff/"+strconv.FormatInt(id, 10),
-			map[string]any{"grid": in.GridID, "post": in.Post, "one_shoulder": in.BranchSecretary})
-	})
+	id, replayed, err := s.create(ctx, "grid_staff", func(t *tx) (int64, error) { return t.insertGridStaff(in, phone) })
 	if err != nil {
 		return redgrid.GridStaff{}, false, err
 	}
@@ -216,4 +178,50 @@ func (s *Store) StaffingGaps(ctx context.Context, path string) ([]redgrid.Staffi
 		}
 	}
 	return out, nil
+}
+
+// insertGridStaff puts someone on a post (phone sealed already, since given): the grid must be a
+// grid, the micro-grid one of its micro-grids, and a grid has one leader (KindConflict).
+func (t *tx) insertGridStaff(in redgrid.NewGridStaff, phone string) (int64, error) {
+	var kind, path string
+	err := t.queryRow("SELECT kind, path FROM nodes WHERE id = ?", in.GridID).Scan(&kind, &path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, redgrid.Invalid("grid_id", "exists", "grid_id names no node")
+	}
+	if err != nil {
+		return 0, err
+	}
+	if redgrid.NodeKind(kind) != redgrid.KindGrid {
+		return 0, redgrid.Invalid("grid_id", "kind", "grid_id must name a grid")
+	}
+	if in.MicrogridID != nil {
+		var mk string
+		var parent sql.NullInt64
+		err := t.queryRow("SELECT kind, parent_id FROM nodes WHERE id = ?", *in.MicrogridID).Scan(&mk, &parent)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && (redgrid.NodeKind(mk) != redgrid.KindMicrogrid || parent.Int64 != in.GridID) {
+			return 0, redgrid.Invalid("microgrid_id", "of_grid", "microgrid_id must name a micro-grid of the grid")
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if in.Post == redgrid.PostLeader {
+		var n int
+		if err := t.queryRow("SELECT COUNT(*) FROM grid_staff WHERE grid_id = ? AND post = 'leader' AND ended_on IS NULL", in.GridID).Scan(&n); err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			return 0, &redgrid.Error{Kind: redgrid.KindConflict, Message: "the grid has a leader already: end that post first",
+				Fields: []redgrid.FieldError{{Field: "post", Rule: "one_leader", Message: "a grid has one leader"}}}
+		}
+	}
+	var id int64
+	err = t.queryRow(`INSERT INTO grid_staff (grid_id, microgrid_id, path, post, name, phone, party_member, branch_secretary, user_id, since, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.GridID, in.MicrogridID, path, string(in.Post), in.Name, phone,
+		in.PartyMember, in.BranchSecretary, in.UserID, in.Since, t.s.now().UTC()).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	return id, t.audit("grid_staff.add", "grid_staff/"+strconv.FormatInt(id, 10),
+		map[string]any{"grid": in.GridID, "post": in.Post, "one_shoulder": in.BranchSecretary})
 }
