@@ -381,8 +381,10 @@ export const endGridStaff = (id: Id) => api.del(`/grid-staff/${p(id)}`)
 export const listStaffingGaps = (node: Id) =>
   api.get<Items<StaffingGap>>('/grid-staff/gaps', { node: String(node) }).then((r) => r.items ?? [])
 
-export const listVolunteers = (node: Id, colour?: string) =>
-  api.get<Items<Volunteer>>('/volunteers', { node: String(node), colour: colour || undefined }).then((r) => r.items ?? [])
+export const listVolunteers = (node: Id, colour?: string, q?: string) =>
+  api
+    .get<Items<Volunteer>>('/volunteers', { node: String(node), colour: colour || undefined, q: q?.trim() || undefined })
+    .then((r) => r.items ?? [])
 export const registerVolunteer = (body: NewVolunteer) =>
   api.post<Volunteer>('/volunteers', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
 

@@ -1125,6 +1125,7 @@ const en: Messages = {
       vacant: 'Vacant',
     },
     volunteers: {
+      searchPlaceholder: 'Name, pinyin initials or volunteer number',
       title: 'Volunteers',
       number: 'Volunteer number',
       name: 'Name',

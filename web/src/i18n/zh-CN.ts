@@ -1126,6 +1126,7 @@ const zhCN = {
     },
     volunteers: {
       title: '志愿者',
+      searchPlaceholder: '姓名、拼音首字母或志愿者编号',
       number: '志愿者编号',
       name: '姓名',
       phone: '手机号',
