@@ -31,7 +31,8 @@ func TestRegisterListPersonal(t *testing.T) {
 		for _, r := range l.Items {
 			personal[r.Name] = strings.Join(r.Personal, ",")
 		}
-		want := map[string]string{"buildings": "", "households": "", "residents": "id_number,phone", "members": "phone", "volunteers": "phone", "units": ""}
+		want := map[string]string{"buildings": "", "households": "", "residents": "id_number,phone", "members": "phone", "volunteers": "phone",
+			"units": "", "grid-staff": "phone", "posts": "", "baobao": ""}
 		if fmt.Sprint(personal) != fmt.Sprint(want) {
 			t.Fatalf("personal fields: %v, want %v", personal, want)
 		}
