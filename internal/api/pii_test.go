@@ -237,6 +237,20 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 		if res, _ := ev.do("grid1", "POST", "/api/v1/residents", fmt.Sprintf(`{"household_id":%d,"name":%q,"id_number":"%s8","phone":%q}`, h.ID, secretName, secretID[:17], secretPhone), nil); res.StatusCode != 400 {
 			t.Fatalf("a wrong checksum: %d", res.StatusCode)
 		}
+		// A volunteer and a party member with the same secrets, both searched by name.
+		if res, b := ev.do("community1", "POST", "/api/v1/volunteers", fmt.Sprintf(`{"node_id":%d,"name":%q,"id_number":%q,"phone":%q,"colours":["elderly"]}`,
+			ev.tree.Community1.ID, secretName, secretID, secretPhone), nil); res.StatusCode != 201 {
+			t.Fatalf("volunteer: %d %s", res.StatusCode, b)
+		}
+		if res, b := ev.do("community1", "POST", "/api/v1/members", fmt.Sprintf(`{"name":%q,"phone":%q,"branch_id":%d,"joined_on":"2010-07-01","status":"full","residence_id":%d}`,
+			secretName, secretPhone, ev.tree.Grid1Branch.ID, ev.tree.Building1.ID), nil); res.StatusCode != 201 {
+			t.Fatalf("member: %d %s", res.StatusCode, b)
+		}
+		for _, list := range []string{"volunteers", "members"} {
+			if res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/%s?node=%d&q=%s", list, ev.tree.Community1.ID, url.QueryEscape(secretName)), "", nil); res.StatusCode != 200 || !strings.Contains(string(b), `"id":`) {
+				t.Fatalf("%s search: %d %s", list, res.StatusCode, b)
+			}
+		}
 
 		// A value that does not open (swapped into another column) is an internal error: logged,
 		// without the value.
