@@ -2077,5 +2077,51 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         await p.context().close()
       }
     })
+
+    test('volunteers: a station gets the community’s team, a volunteer is placed at it, and the search finds them by number', async () => {
+      const [st, station] = await apiPost(fx.c1.token, '/volunteer-stations', { node_id: fx.community, name: '浏览器测试志愿服务站', kind: 'station' }, { 'Idempotency-Key': `e2e-station-${Date.now()}` })
+      assert.equal(st, 201, JSON.stringify(station))
+      const team = (await apiGet(fx.c1.token, '/orgs?kind=volunteer_team')).items[0]
+      assert.ok(team, 'the demo has a volunteer team')
+      const volunteer = (await apiGet(fx.c1.token, `/volunteers?node=${fx.community}`)).items[0]
+      const p = await loginPage('community1')
+      try {
+        await p.getByTestId('menu-people').click()
+        await p.getByTestId('menu-volunteers').click()
+        await p.locator('[data-testid=volunteer-table] .el-table__body tr').first().waitFor()
+        // the station's teams
+        const row = p.locator('[data-testid=station-table] .el-table__body tr', { hasText: station.name })
+        await row.getByTestId('station-edit').click()
+        await p.getByTestId('station-form-teams').click()
+        await p.locator('.el-select-dropdown__item:visible', { hasText: team.name }).click()
+        await p.keyboard.press('Escape')
+        await p.getByTestId('station-form-save').click()
+        await row.filter({ hasText: team.name }).waitFor()
+        const saved = (await apiGet(fx.c1.token, `/volunteer-stations/${station.id}`))
+        assert.deepEqual((saved.teams ?? []).map((x) => x.id), [team.id])
+        // a volunteer placed at the station
+        const vrow = p.locator('[data-testid=volunteer-table] .el-table__body tr', { hasText: volunteer.number })
+        await vrow.getByTestId('volunteer-set-station').click()
+        await p.getByTestId('volunteer-station-select').click()
+        await p.locator('.el-select-dropdown__item:visible', { hasText: station.name }).click()
+        await p.getByTestId('volunteer-station-form-save').click()
+        await vrow.getByTestId('volunteer-station').filter({ hasText: station.name }).waitFor()
+        const placed = (await apiGet(fx.c1.token, `/volunteers?node=${fx.community}`)).items.find((v) => v.id === volunteer.id)
+        assert.equal(placed.station_id, station.id)
+        // the search by unified number leaves that volunteer alone
+        await p.getByTestId('volunteers-search').fill(volunteer.number)
+        await p.getByTestId('volunteers-search').press('Enter')
+        await p.waitForFunction(
+          (number) => {
+            const rows = [...document.querySelectorAll('[data-testid=volunteer-table] .el-table__body tr')]
+            return rows.length === 1 && rows[0].textContent.includes(number)
+          },
+          volunteer.number,
+        )
+        await shotOf(p, 'people-volunteers')
+      } finally {
+        await p.context().close()
+      }
+    })
   })
 })

@@ -450,6 +450,12 @@ export const createStation = (body: NewStation) =>
   api.post<Station>('/volunteer-stations', body, { headers: { 'Idempotency-Key': newIdempotencyKey() } })
 export const patchStation = (id: Id, body: Partial<Omit<NewStation, 'node_id'>>, version: number) =>
   api.patch<Station>(`/volunteer-stations/${p(id)}`, body, { ifMatch: version })
+/** The volunteer teams of a station (PUT, If-Match on the station's version). */
+export const putStationTeams = (id: Id, teamIds: Id[], version: number) =>
+  api.put<Station>(`/volunteer-stations/${p(id)}/teams`, { team_ids: teamIds }, { ifMatch: version })
+/** Attach a volunteer to a station of their community, or detach (null); If-Match on the volunteer. */
+export const setVolunteerStation = (id: Id, stationId: Id | null, version: number) =>
+  api.put<Volunteer>(`/volunteers/${p(id)}/station`, { station_id: stationId }, { ifMatch: version })
 export const listStationGaps = (node: Id) =>
   api.get<Items<StationGap>>('/volunteer-stations/gaps', { node: String(node) }).then((r) => r.items ?? [])
 

@@ -819,6 +819,9 @@ export interface Volunteer {
   node_name: string
   team_id: Id | null
   team_name?: string
+  /** the service station or kiosk the volunteer serves at, if any */
+  station_id?: Id | null
+  station_name?: string
   colours: string[] | null
   registered_on: string
   hours: number

@@ -1302,6 +1302,12 @@ const en: Messages = {
       saved: 'Station saved: {name}',
       gaps: 'Communities without a station ({n})',
       noGaps: 'Every community has a station',
+      teamsHint: 'The volunteer teams serving at this station',
+      station: 'Station',
+      setStation: 'Set station',
+      setStationTitle: 'Station of {name}',
+      noStation: '(no station)',
+      stationSet: 'Station of {name} saved',
     },
     renew: {
       title: 'Agreements ending soon or ended ({n})',

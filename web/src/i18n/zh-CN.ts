@@ -1302,6 +1302,12 @@ const zhCN = {
       saved: '已保存站点：{name}',
       gaps: '没有志愿服务站点的社区（{n}）',
       noGaps: '每个社区都有志愿服务站点',
+      teamsHint: '在本站点服务的志愿服务队',
+      station: '服务站点',
+      setStation: '设置站点',
+      setStationTitle: '{name} 的服务站点',
+      noStation: '（不在任何站点）',
+      stationSet: '已设置 {name} 的服务站点',
     },
     renew: {
       title: '即将到期或已到期的共建协议（{n}）',
