@@ -23,6 +23,17 @@ func TestCoBuilding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The units' register: the resident units (not the department), within the caller's scope.
+		res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/units?node=%d", tr.Community1.ID), "", nil)
+		if res.StatusCode != 200 || !strings.Contains(string(b), unit.Name) || strings.Contains(string(b), `"kind":"department"`) {
+			t.Fatalf("units: %d %s", res.StatusCode, b)
+		}
+		if res, b := ev.do("community2", "GET", "/api/v1/units?q=dfqc", "", nil); res.StatusCode != 200 || strings.Contains(string(b), unit.Name) {
+			t.Fatalf("another community's units: %d %s", res.StatusCode, b)
+		}
+		if res, b := ev.do("community1", "GET", "/api/v1/units?kind=department", "", nil); res.StatusCode != 400 || !strings.Contains(string(b), `"kind"`) {
+			t.Fatalf("units of a kind: %d %s", res.StatusCode, b)
+		}
 		agreement := func(org int64, ends string) string {
 			return fmt.Sprintf(`{"org_id":%d,"community_id":%d,"signed_on":"2026-01-10","ends_on":%q,"content":"开放操场供居民晨练；每季度一次共建活动"}`, org, tr.Community1.ID, ends)
 		}
@@ -83,7 +94,7 @@ func TestCoBuilding(t *testing.T) {
 		if g := gaps(); len(g) != 1 || g["五堰社区"] != nil {
 			t.Fatalf("gaps after: %v", g)
 		}
-		res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/cobuild/agreements?node=%d", tr.Community1.ID), "", nil)
+		res, b = ev.do("community1", "GET", fmt.Sprintf("/api/v1/cobuild/agreements?node=%d", tr.Community1.ID), "", nil)
 		if res.StatusCode != 200 || strings.Count(string(b), `"org_id"`) != 1 {
 			t.Fatalf("agreements: %d %s", res.StatusCode, b)
 		}

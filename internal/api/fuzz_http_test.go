@@ -31,6 +31,7 @@ func FuzzHTTP(f *testing.F) {
 		{"GET /api/v1/nodes", "q=%00%FF", ""},
 		{"GET /api/v1/party-orgs", "q=%25_%5C", ""},
 		{"GET /api/v1/orgs", "q=\x00&kind=department", ""},
+		{"GET /api/v1/units", "node=-1&q=%ff&kind=", ""},
 		{"POST /api/v1/auth/login", "", "{\"username\":\"\\u0000\",\"password\":\"x\"}"},
 		{"POST /api/v1/users", "", `{"username":"ab","display_name":"x","password":"12345678","roles":[{"role":"resident","node_id":99999999999}]}`},
 		{"GET /api/v1/locate", "lng=110.76&lat=32.58&crs=gcj02", ""},

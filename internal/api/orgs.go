@@ -28,6 +28,25 @@ func canReadOrg(p *redgrid.Principal, o redgrid.Org) bool {
 }
 
 func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	kind := redgrid.OrgKind(r.URL.Query().Get("kind"))
+	if kind != "" && !kind.Valid() {
+		return redgrid.Invalid("kind", "enum", "kind must be one of department, resident_unit, property_company, owners_committee, social_org, volunteer_team, service_station")
+	}
+	return s.orgsOfKind(w, r, p, kind)
+}
+
+// listUnits: GET /api/v1/units — the register of co-building units (驻区单位), the organisations
+// of kind resident_unit, filtered and scoped as GET /api/v1/orgs is.
+func (s *Server) listUnits(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	if r.URL.Query().Has("kind") {
+		return redgrid.Invalid("kind", "unsupported", "units are the organisations of kind resident_unit; GET /api/v1/orgs lists the others")
+	}
+	return s.orgsOfKind(w, r, p, redgrid.OrgResidentUnit)
+}
+
+// orgsOfKind answers a list of organisations (of kind, all kinds when empty) serving under ?node=
+// or matching ?q=, within the caller's scope.
+func (s *Server) orgsOfKind(w http.ResponseWriter, r *http.Request, p *redgrid.Principal, kind redgrid.OrgKind) error {
 	node, err := queryID(r, "node")
 	if err != nil {
 		return err
@@ -35,10 +54,6 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *redgrid.Pri
 	q, err := queryText(r, "q", 50)
 	if err != nil {
 		return err
-	}
-	kind := redgrid.OrgKind(r.URL.Query().Get("kind"))
-	if kind != "" && !kind.Valid() {
-		return redgrid.Invalid("kind", "enum", "kind must be one of department, resident_unit, property_company, owners_committee, social_org, volunteer_team, service_station")
 	}
 	if node > 0 {
 		if _, err := s.readableNode(r, p, node); err != nil {

@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/party-orgs/{id}/history", s.authed(s.getPartyHistory)},
 
 		{"GET", "/api/v1/orgs", s.authed(s.listOrgs)},
+		{"GET", "/api/v1/units", s.authed(s.listUnits)},
 		{"POST", "/api/v1/orgs", s.authed(s.createOrg)},
 		{"GET", "/api/v1/orgs/{id}", s.authed(s.getOrg)},
 		{"PATCH", "/api/v1/orgs/{id}", s.authed(s.patchOrg)},
