@@ -112,10 +112,11 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 		case <-t.C:
 		}
 		r, err := s.RunDeadlines(ctx, 500)
+		if r.Reminded+r.Overdue > 0 { // what was done before a failure too: each line counts what committed
+			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Warn("deadline jobs failed", "err", err)
-		} else if r.Reminded+r.Overdue > 0 {
-			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
 		}
 		if n, err := s.RunAgreementRenewals(ctx, redgrid.DefaultRenewalDays, 500); err != nil && ctx.Err() == nil {
 			log.Warn("agreement renewal reminders failed", "err", err)
