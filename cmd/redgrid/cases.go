@@ -102,7 +102,7 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 	hooks, every := c.hooks, c.jobsEvery
 	t := time.NewTicker(every)
 	defer t.Stop()
-	sender := &notify.Sender{}
+	sender := &notify.Sender{Now: s.Now}
 	files := photo.Files{Dir: c.photoDir()}
 	var swept, purged time.Time
 	for {
@@ -112,10 +112,11 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 		case <-t.C:
 		}
 		r, err := s.RunDeadlines(ctx, 500)
+		if r.Reminded+r.Overdue > 0 { // what was done before a failure too: each line counts what committed
+			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Warn("deadline jobs failed", "err", err)
-		} else if r.Reminded+r.Overdue > 0 {
-			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
 		}
 		if n, err := s.RunAgreementRenewals(ctx, redgrid.DefaultRenewalDays, 500); err != nil && ctx.Err() == nil {
 			log.Warn("agreement renewal reminders failed", "err", err)
@@ -186,8 +187,16 @@ func expirePhotos(ctx context.Context, s *sqlstore.Store, files photo.Files, bef
 	}
 }
 
-// deliver sends the queued webhook messages: at least once, retried with backoff while the
-// robot's answer says a retry can help.
+// maxHookAttempts is how many times a message is tried on one hook before it is given up.
+const maxHookAttempts = 10
+
+// deliver sends the queued webhook messages, each to every hook once. Delivery is recorded per
+// hook: a hook that took a message is not sent it again when another hook fails; a hook whose
+// failure a retry can help is tried again on its own, with backoff, up to maxHookAttempts times;
+// a hook that refuses for good, or runs out of attempts, is given up on and a warning logged
+// (the message's id, the robot's kind and host and the error — never the message's text or the
+// URL's token). A message is done when every hook has it or was given up on. A crash between a
+// send and its record resends to that hook only: at least once per hook, once when nothing fails.
 func deliver(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hooks []notify.Hook, log *slog.Logger) {
 	msgs, err := s.ClaimOutbox(ctx, 50, 2*time.Minute)
 	if err != nil {
@@ -195,27 +204,73 @@ func deliver(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hook
 		return
 	}
 	for _, m := range msgs {
-		var failed error
-		temporary := false
-		for _, h := range hooks {
-			if err := sender.Send(ctx, h, notify.Message{Title: m.Title, Text: m.Text, Link: m.Link}); err != nil {
-				failed = err
-				temporary = temporary || notify.Temporary(err)
-			}
-		}
-		switch {
-		case failed == nil:
-			err = s.OutboxSent(ctx, m.ID)
-		case temporary && m.Attempts < 10:
-			err = s.OutboxRetry(ctx, m.ID, time.Now().Add(notify.Backoff(m.Attempts)), failed.Error())
-		default:
-			log.Warn("webhook message given up", "id", m.ID, "err", failed)
-			err = s.OutboxRetry(ctx, m.ID, time.Time{}, failed.Error())
-		}
-		if err != nil {
-			log.Warn("webhook outbox", "err", err)
+		if err := deliverOne(ctx, s, sender, hooks, m, log); err != nil && ctx.Err() == nil {
+			log.Warn("webhook outbox", "id", m.ID, "err", err)
 		}
 	}
+}
+
+func deliverOne(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hooks []notify.Hook, m sqlstore.OutboxMessage, log *slog.Logger) error {
+	state, err := s.OutboxDeliveries(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	var next time.Time // the earliest next attempt of a hook still pending
+	pending := func(at time.Time) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	var lastErr string
+	givenUp := 0
+	for _, h := range hooks {
+		id := h.ID()
+		d := state[id]
+		if d.Done() {
+			if d.GivenUp {
+				givenUp++
+			}
+			continue
+		}
+		if d.Attempts > 0 && d.NextAt.After(now) { // backing off: not this hook's turn yet
+			pending(d.NextAt)
+			continue
+		}
+		err := sender.Send(ctx, h, notify.Message{Title: m.Title, Text: m.Text, Link: m.Link})
+		if err == nil {
+			if err := s.OutboxHookSent(ctx, m.ID, id); err != nil {
+				return err
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		attempts := d.Attempts + 1
+		lastErr = err.Error()
+		if notify.Temporary(err) && attempts < maxHookAttempts {
+			at := now.Add(notify.Backoff(attempts))
+			pending(at)
+			if err := s.OutboxHookFailed(ctx, m.ID, id, attempts, at, lastErr); err != nil {
+				return err
+			}
+			continue
+		}
+		givenUp++
+		log.Warn("webhook message given up", "id", m.ID, "hook", h.String(), "attempts", attempts, "err", err)
+		if err := s.OutboxHookFailed(ctx, m.ID, id, attempts, time.Time{}, lastErr); err != nil {
+			return err
+		}
+	}
+	if next.IsZero() {
+		why := ""
+		if givenUp > 0 {
+			why = fmt.Sprintf("given up on %d of %d hooks", givenUp, len(hooks))
+		}
+		return s.OutboxSent(ctx, m.ID, m.Attempts, why)
+	}
+	return s.OutboxRetry(ctx, m.ID, m.Attempts, next, lastErr)
 }
 
 // photoDir is where photos are kept: under the data directory.

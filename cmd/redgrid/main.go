@@ -212,7 +212,11 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, e
 	if err != nil {
 		return nil, err
 	}
-	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme, Calendar: cal,
+	now, err := serverClock()
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme, Calendar: cal, Now: now,
 		Cases:            sqlstore.CaseOptions{RemindAt: c.remindAt, PublicURL: c.publicURL, Webhooks: len(c.hooks) > 0, NoEscalateOnOverdue: c.noEscalate},
 		ReregisterMonths: c.reregisterMonths})
 	if err != nil {
@@ -371,7 +375,7 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	}
 	go at.Run(ctx)
 	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
-		PhotoDir: c.photoDir(), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact}, nil, web.Handler(), nil)
+		PhotoDir: c.photoDir(), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact}, s.Now, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err

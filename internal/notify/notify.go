@@ -18,6 +18,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,6 +55,14 @@ type Hook struct {
 
 // String names the hook without its token: "dingtalk robot at oapi.dingtalk.com".
 func (h Hook) String() string { return fmt.Sprintf("%s robot at %s", h.Kind, hostOf(h.URL)) }
+
+// ID names the hook in the database's delivery records: a hash of its kind and URL, so a robot
+// keeps its records across restarts while its URL (which holds its token) is never stored. The
+// secret is left out: re-signing with a new secret is the same robot.
+func (h Hook) ID() string {
+	sum := sha256.Sum256([]byte(string(h.Kind) + "\x00" + h.URL))
+	return hex.EncodeToString(sum[:16])
+}
 
 // hostOf is the host (and port) of raw, or "?" when it has none.
 func hostOf(raw string) string {

@@ -276,3 +276,15 @@ func noToken(t *testing.T, err error) {
 		}
 	}
 }
+
+// TestHookID: a robot's id is the same for the same kind and URL whatever its secret, differs
+// for another URL or kind, and does not hold the URL's token.
+func TestHookID(t *testing.T) {
+	a, _ := ParseHook("dingtalk=https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789#SEC1")
+	b, _ := ParseHook("dingtalk=https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789#SEC2")
+	c, _ := ParseHook("dingtalk=https://oapi.dingtalk.com/robot/send?access_token=tok-9876543210")
+	d, _ := ParseHook("wecom=https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789")
+	if a.ID() != b.ID() || a.ID() == c.ID() || a.ID() == d.ID() || len(a.ID()) != 32 || strings.Contains(a.ID(), "tok-") {
+		t.Fatalf("ids %s %s %s %s", a.ID(), b.ID(), c.ID(), d.ID())
+	}
+}

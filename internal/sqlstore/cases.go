@@ -535,7 +535,21 @@ func (s *Store) fillCategory(ctx context.Context, c *caseRow) error {
 
 // Case returns one case with its departments and timeline; KindNotFound when there is none.
 func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
-	c, err := scanCase(s.queryRow(ctx, "SELECT "+caseCols+" FROM cases c JOIN nodes n ON n.id = c.node_id WHERE c.id = ?", id))
+	return s.readCase(ctx, nil, id)
+}
+
+// readCase reads a case, inside the transaction t when t is not nil (what an action answers is
+// the case as its own transaction left it).
+func (s *Store) readCase(ctx context.Context, t *tx, id int64) (redgrid.Case, error) {
+	const one = "SELECT " + caseCols + " FROM cases c JOIN nodes n ON n.id = c.node_id WHERE c.id = ?"
+	const events = "SELECT id, at, actor_id, actor, action, from_state, to_state, reason, detail FROM case_events WHERE case_id = ? ORDER BY id"
+	var row *sql.Row
+	if t != nil {
+		row = t.queryRow(one, id)
+	} else {
+		row = s.queryRow(ctx, one, id)
+	}
+	c, err := scanCase(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return redgrid.Case{}, redgrid.Errorf(redgrid.KindNotFound, "case %d not found", id)
 	}
@@ -548,10 +562,15 @@ func (s *Store) Case(ctx context.Context, id int64) (redgrid.Case, error) {
 	if err := s.openReporter(&c.Case); err != nil {
 		return redgrid.Case{}, err
 	}
-	if c.Departments, err = s.caseDepartments(ctx, nil, id); err != nil {
+	if c.Departments, err = s.caseDepartments(ctx, t, id); err != nil {
 		return redgrid.Case{}, err
 	}
-	rows, err := s.query(ctx, "SELECT id, at, actor_id, actor, action, from_state, to_state, reason, detail FROM case_events WHERE case_id = ? ORDER BY id", id)
+	var rows *sql.Rows
+	if t != nil {
+		rows, err = t.query(events, id)
+	} else {
+		rows, err = s.query(ctx, events, id)
+	}
 	if err != nil {
 		return redgrid.Case{}, err
 	}

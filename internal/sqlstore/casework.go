@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -17,21 +18,47 @@ import (
 type Authorize func(c *redgrid.Case, a redgrid.CaseAction) (orgID int64, err error)
 
 // ActOnCase applies one action to a case in one transaction: the state change, its event, its
-// deadlines, its rollups and its audit line, or nothing. With an Idempotency-Key a retry returns
-// the case without acting again.
+// deadlines, its rollups and its audit line, or nothing. It returns the case as the action left
+// it. With an Idempotency-Key that answer is recorded with the key (without the reporter's name
+// and phone, which stay sealed in the case), and a retry gets the same answer back (replayed) —
+// the case as the first request left it, not as later actions made it — without acting again.
 func (s *Store) ActOnCase(ctx context.Context, id int64, in redgrid.CaseActionIn, authorize Authorize) (redgrid.Case, bool, error) {
-	_, replayed, err := s.create(ctx, "case_action", func(t *tx) (int64, error) {
+	var first redgrid.Case
+	_, answer, replayed, err := s.createAnswered(ctx, "case_action", func(t *tx) (int64, string, error) {
 		acc := newRollupAcc()
 		if err := s.act(t, acc, id, in, authorize); err != nil {
-			return 0, err
+			return 0, "", err
 		}
-		return id, acc.flush(t)
+		if err := acc.flush(t); err != nil {
+			return 0, "", err
+		}
+		var err error
+		if first, err = s.readCase(t.ctx, t, id); err != nil {
+			return 0, "", err
+		}
+		if _, ok := redgrid.IdempotencyFrom(ctx); !ok {
+			return id, "", nil
+		}
+		kept := first
+		kept.ReporterName, kept.ReporterPhone = "", ""
+		b, err := json.Marshal(kept)
+		return id, string(b), err
 	})
-	if err != nil {
-		return redgrid.Case{}, false, err
+	if err != nil || !replayed {
+		return first, false, err
 	}
-	c, err := s.Case(ctx, id)
-	return c, replayed, err
+	now, err := s.Case(ctx, id)
+	if err != nil || answer == "" { // a key recorded before answers were kept: the case as it is
+		return now, true, err
+	}
+	var c redgrid.Case
+	if err := json.Unmarshal([]byte(answer), &c); err != nil {
+		return redgrid.Case{}, false, fmt.Errorf("case %d: recorded answer: %w", id, err)
+	}
+	// What the answer does not keep: where the case is (for the caller's scope) and its reporter,
+	// as the case holds them now (erased, if retention has erased them since).
+	c.Path, c.ReporterID, c.ReporterName, c.ReporterPhone = now.Path, now.ReporterID, now.ReporterName, now.ReporterPhone
+	return c, true, nil
 }
 
 func (t *tx) lockCase(id int64) (caseRow, error) {

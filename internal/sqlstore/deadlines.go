@@ -282,18 +282,72 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	return out, nil
 }
 
-// OutboxSent marks a message delivered.
-func (s *Store) OutboxSent(ctx context.Context, id int64) error {
-	_, err := s.exec(ctx, "UPDATE webhook_outbox SET sent_at = ?, failed = '' WHERE id = ?", s.now().UTC(), id)
+// OutboxSent marks a message done: delivered to (or given up on by) every hook. attempts is the
+// lease ClaimOutbox gave; a sender whose lease ran out and was taken over changes nothing.
+func (s *Store) OutboxSent(ctx context.Context, id int64, attempts int, why string) error {
+	_, err := s.exec(ctx, "UPDATE webhook_outbox SET sent_at = ?, failed = ? WHERE id = ? AND attempts = ? AND sent_at IS NULL", s.now().UTC(), why, id, attempts)
 	return err
 }
 
-// OutboxRetry schedules another attempt at next, or gives up (next zero) recording why.
-func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, why string) error {
-	if next.IsZero() {
-		_, err := s.exec(ctx, "UPDATE webhook_outbox SET sent_at = ?, failed = ? WHERE id = ?", s.now().UTC(), why, id)
-		return err
-	}
-	_, err := s.exec(ctx, "UPDATE webhook_outbox SET next_at = ?, failed = ? WHERE id = ?", next.UTC(), why, id)
+// OutboxRetry releases the lease of a message with a hook still to deliver to: it is taken again
+// at next (the earliest next attempt of its pending hooks).
+func (s *Store) OutboxRetry(ctx context.Context, id int64, attempts int, next time.Time, why string) error {
+	_, err := s.exec(ctx, "UPDATE webhook_outbox SET next_at = ?, failed = ? WHERE id = ? AND attempts = ? AND sent_at IS NULL", next.UTC(), why, id, attempts)
 	return err
 }
+
+// HookDelivery is where one message stands with one hook.
+type HookDelivery struct {
+	Attempts int       // failed attempts so far
+	NextAt   time.Time // when the next attempt may be made
+	Sent     bool      // the robot took it
+	GivenUp  bool      // the robot refused it for good, or the attempts ran out
+}
+
+// Done tells whether nothing more is to be done for the hook.
+func (d HookDelivery) Done() bool { return d.Sent || d.GivenUp }
+
+// OutboxDeliveries returns the delivery state of message id per hook (HookID); a hook never
+// tried is absent.
+func (s *Store) OutboxDeliveries(ctx context.Context, id int64) (map[string]HookDelivery, error) {
+	rows, err := s.query(ctx, "SELECT hook, attempts, next_at, sent_at IS NOT NULL, given_up FROM webhook_deliveries WHERE message_id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]HookDelivery{}
+	for rows.Next() {
+		var hook string
+		var d HookDelivery
+		var next timeCol
+		if err := rows.Scan(&hook, &d.Attempts, &next, &d.Sent, &d.GivenUp); err != nil {
+			return nil, err
+		}
+		d.NextAt = next.t
+		out[hook] = d
+	}
+	return out, rows.Err()
+}
+
+// OutboxHookSent records message id delivered to hook.
+func (s *Store) OutboxHookSent(ctx context.Context, id int64, hook string) error {
+	now := s.now().UTC()
+	_, err := s.exec(ctx, "INSERT INTO webhook_deliveries (message_id, hook, next_at, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id, hook) DO UPDATE SET sent_at = excluded.sent_at, failed = ''",
+		id, hook, now, now)
+	return err
+}
+
+// OutboxHookFailed records a failed attempt to deliver message id to hook: attempts is the count
+// of failed attempts now, next when to try again, or zero to give up (why says what failed).
+func (s *Store) OutboxHookFailed(ctx context.Context, id int64, hook string, attempts int, next time.Time, why string) error {
+	givenUp := next.IsZero()
+	if givenUp {
+		next = s.now()
+	}
+	_, err := s.exec(ctx, "INSERT INTO webhook_deliveries (message_id, hook, attempts, next_at, given_up, failed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, hook) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, given_up = excluded.given_up, failed = excluded.failed",
+		id, hook, attempts, next.UTC(), givenUp, why)
+	return err
+}
+
+// Now is the store's clock (a fake one in tests).
+func (s *Store) Now() time.Time { return s.now() }

@@ -35,7 +35,7 @@ func (s *Store) CreatePhoto(ctx context.Context, p Photo, writeFiles func() erro
 	idem, hasKey := redgrid.IdempotencyFrom(ctx)
 	actor := redgrid.ActorFrom(ctx)
 	lookup := func() (Photo, bool, error) {
-		_, key, ok, err := s.lookupIdemKey(ctx, actor.UserID, idem, "photo")
+		_, key, _, ok, err := s.lookupIdemKey(ctx, actor.UserID, idem, "photo")
 		if err != nil || !ok {
 			return Photo{}, false, err
 		}
