@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -269,27 +270,61 @@ func benchDSN(db string) (string, func(), error) {
 		}
 		return filepath.Join(dir, "redgrid.db"), func() { os.RemoveAll(dir) }, nil
 	}
+	schema := newBenchSchema()
+	dsn, err := createSchema(db, schema)
+	if err != nil {
+		return "", nil, err
+	}
+	return dsn, func() {
+		if admin, err := sql.Open("pgx", db); err == nil {
+			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+			admin.Close()
+		}
+	}, nil
+}
+
+func newBenchSchema() string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	schema := "bench_" + hex.EncodeToString(b)
+	return "bench_" + hex.EncodeToString(b)
+}
+
+// keptSchema returns the DSN of the PostgreSQL schema named in the file at path, creating the
+// schema and the file the first time.
+func keptSchema(db, path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return schemaDSN(db, strings.TrimSpace(string(b)))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	schema := newBenchSchema()
+	dsn, err := createSchema(db, schema)
+	if err != nil {
+		return "", err
+	}
+	return dsn, os.WriteFile(path, []byte(schema+"\n"), 0o640)
+}
+
+func createSchema(db, schema string) (string, error) {
 	admin, err := sql.Open("pgx", db)
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
+	defer admin.Close()
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		return "", nil, err
+		return "", err
 	}
+	return schemaDSN(db, schema)
+}
+
+// schemaDSN is db with its search_path set to schema.
+func schemaDSN(db, schema string) (string, error) {
 	u, err := url.Parse(db)
 	if err != nil {
-		admin.Close()
-		return "", nil, err
+		return "", err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	}, nil
+	return u.String(), nil
 }

@@ -24,8 +24,10 @@ import (
 // benchStats measures the figures endpoint (GET /api/v1/stats/cases) over a district with a long
 // history: the demo district with --cases synthetic cases received over --days days
 // (sqlstore.LoadSyntheticCases: cases written straight to the table, the case rollup then
-// rebuilt from them). The load takes minutes for ten million cases, so --keep DIR keeps the
-// SQLite database there and a later run with the same DIR reuses it.
+// rebuilt from them). The load takes minutes for ten million cases (twenty on PostgreSQL), so
+// --keep DIR keeps the database — on SQLite the file in DIR, on PostgreSQL a schema of the --db
+// database whose name DIR records — with its keys in DIR, and a later run with the same DIR
+// reuses it.
 //
 // The queries ask for random nodes (the district, streets, communities, grids) over random
 // periods (a day, a week, a month, a quarter, a year, the whole history) from --concurrency
@@ -36,7 +38,7 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 	days := fs.Int("days", 1095, "days of history the cases are received over")
 	queries := fs.Int("queries", 2000, "figure requests to time")
 	conc := fs.Int("concurrency", 4, "concurrent clients")
-	keep := fs.String("keep", "", "keep the SQLite database in this directory and reuse it when it holds the cases already")
+	keep := fs.String("keep", "", "keep the database (SQLite: its file; PostgreSQL: the name of its schema) and its keys in this directory and reuse it when it holds the cases already")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,11 +47,18 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx := context.Background()
 	var dsn string
-	if *keep != "" && c.db == "" {
+	if *keep != "" {
 		if err := os.MkdirAll(*keep, 0o750); err != nil {
 			return err
 		}
 		dsn = filepath.Join(*keep, "redgrid.db")
+		if c.db != "" {
+			d, err := keptSchema(c.db, filepath.Join(*keep, "pg-schema"))
+			if err != nil {
+				return err
+			}
+			dsn = d
+		}
 	} else {
 		d, cleanup, err := benchDSN(c.db)
 		if err != nil {
@@ -69,7 +78,7 @@ func benchStats(args []string, stdout, stderr io.Writer) error {
 	}
 	// A database of the benchmark's own: keys of its own, kept with a kept database only.
 	keys := pii.Fixed(pii.Generate())
-	if *keep != "" && c.db == "" {
+	if *keep != "" {
 		path := filepath.Join(*keep, "pii.keys")
 		if keys, err = pii.LoadFile(path); errors.Is(err, pii.ErrNoKeyFile) {
 			keys, err = pii.CreateFile(path)
