@@ -58,7 +58,7 @@ func caseFlags(fs *flag.FlagSet, c *config) {
 	fs.IntVar(&c.reregisterMonths, "reregister-months", rm, "months after which a party member's dual registration (双报到) falls due again")
 	fs.BoolVar(&c.noEscalate, "no-escalate", env("REDGRID_NO_ESCALATE", "") == "true", "keep overdue cases at their level instead of climbing the escalation ladder")
 	fs.StringVar(&c.escalateAfter, "escalate-after", env("REDGRID_ESCALATE_AFTER", redgrid.DefaultEscalateAfter),
-		"time an unresolved case may stay on each rung before it climbs by itself: grid=…,community=…,street=… each 0 (at once), a working time like 4h or 3d, or never; the grid's runs from the handling stage's overdue")
+		"time an unresolved case may stay on each rung before it climbs by itself: grid=…,community=…,street=… each 0 (at once), a working time like 4h or 3d, or never; the grid's runs from the handling stage's overdue; only overdue, unresolved cases climb")
 	fs.StringVar(&c.satisfiedWeight, "satisfied-weight", env("REDGRID_SATISFIED_WEIGHT", "1"), "weight of 满意 in 满意率, above 0 and at most 1")
 	fs.StringVar(&c.basicWeight, "basic-weight", env("REDGRID_BASIC_WEIGHT", "0.9"), "weight of 基本满意 in 满意率, from 0 up to the weight of 满意")
 	fs.StringVar(&c.duplicateM, "duplicate-m", env("REDGRID_DUPLICATE_M", "50"), "open cases of the same category in the same grid within this many metres are suggested as duplicates (1 to 1000)")

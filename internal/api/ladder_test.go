@@ -398,3 +398,42 @@ func TestExtensionByDispatchingLevel(t *testing.T) {
 		}
 	})
 }
+
+// TestLadderWaitsForOverdue: a case put on the community's rung by hand while its handling is
+// within its deadline does not climb when the rung's time (30 minutes here) runs out; once its
+// handling is overdue the rung's time starts again, and it climbs when that has passed.
+func TestLadderWaitsForOverdue(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ladder, err := redgrid.ParseEscalateAfter("community=30m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := caseEnvCases(t, e, clockCfg, sqlstore.CaseOptions{Ladder: ladder})
+		c := ev.acceptedCase(0) // handling due 10:30 Tuesday
+		if st, _, b := ev.act("community1", c.ID, `{"action":"escalate","reason":"需社区协调"}`); st != 200 {
+			t.Fatalf("escalate: %d %s", st, b)
+		}
+		ev.advanceTo(at(2, 17, 31))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("17:31 Monday, not overdue: %+v", r)
+		}
+		ev.advanceTo(at(3, 10, 31))
+		if r := ev.runJobs(); r.Overdue != 1 || r.Escalated != 0 {
+			t.Fatalf("10:31 Tuesday: %+v", r)
+		}
+		if got := ev.getCase("community1", c.ID); got.Level != 1 {
+			t.Fatalf("level %d at the overdue, want 1", got.Level)
+		}
+		ev.advanceTo(at(3, 11, 0))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("11:00 Tuesday: %+v", r)
+		}
+		ev.advanceTo(at(3, 11, 2))
+		if r := ev.runJobs(); r.Escalated != 1 {
+			t.Fatalf("11:02 Tuesday: %+v", r)
+		}
+		if got := ev.getCase("street1", c.ID); got.Level != 2 {
+			t.Fatalf("level %d, want 2", got.Level)
+		}
+	})
+}

@@ -16,7 +16,8 @@ import (
 // update, so each climb happens once across servers. The grid's clock starts when the lead
 // department's handling stage is overdue; the community's and the street's when the case lands
 // there, by itself or by hand. When a clock runs out and the case is still unresolved (not
-// verified, closed or voided) the case climbs one rung, lands on that rung's next joint meeting
+// verified, closed or voided) and overdue (a case escalated by hand within its deadlines waits:
+// its handling stage's overdue starts the rung's time again) the case climbs one rung, lands on that rung's next joint meeting
 // agenda and the next rung's clock starts. A suspension pauses the clock with the case's other
 // deadlines (pauseDeadlines); a hand escalation replaces it with the new rung's.
 
@@ -115,7 +116,9 @@ func (t *tx) ladderFire(d dueRow) (bool, error) {
 		_, err := t.exec("UPDATE case_deadlines SET done_at = ? WHERE id = ?", now, d.id)
 		return false, err
 	}
-	if c.Level >= redgrid.LevelCity || t.s.cases.NoEscalateOnOverdue {
+	if !c.Overdue || c.Level >= redgrid.LevelCity || t.s.cases.NoEscalateOnOverdue {
+		// A case put on a rung by hand within its deadlines climbs only once it is overdue too:
+		// its handling stage's overdue starts the rung's time again (ladderOnOverdue).
 		_, err := t.exec("UPDATE case_deadlines SET done_at = ? WHERE id = ?", now, d.id)
 		return false, err
 	}
