@@ -65,6 +65,8 @@ func (s *Store) RunDeadlines(ctx context.Context, limit int) (JobResult, error) 
 					fired, err = t.remind(d)
 				} else if d.stage == StageLadder {
 					fired, err = t.ladderFire(d)
+				} else if d.stage == stageLadderStart {
+					fired, err = t.ladderStart(d)
 				} else {
 					fired, err = t.overdue(acc, d)
 				}

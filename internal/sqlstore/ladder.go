@@ -24,6 +24,42 @@ import (
 // StageLadder is the stage of the ladder's clocks.
 const StageLadder = "ladder"
 
+// stageLadderStart marks a case escalated before the ladder had clocks (migration 0025): due when
+// the case landed on its rung, it starts that rung's clock from then.
+const stageLadderStart = "ladder_start"
+
+// ladderStart turns a ladder_start row into the clock of the case's rung, started when the case
+// landed there (a clock already run out fires at the next pass); a suspended case's clock is
+// paused at once, with the case's other deadlines.
+func (t *tx) ladderStart(d dueRow) (bool, error) {
+	c, err := t.lockCase(d.caseID)
+	if err != nil {
+		return false, err
+	}
+	ok, err := t.claim("fired_at", d.id)
+	if err != nil || !ok {
+		return false, err
+	}
+	now := t.s.now().UTC()
+	if _, err := t.exec("UPDATE case_deadlines SET done_at = ? WHERE id = ?", now, d.id); err != nil {
+		return false, err
+	}
+	if c.State.Final() || c.Level < redgrid.LevelCommunity || c.Level >= redgrid.LevelCity {
+		return false, nil
+	}
+	if running, err := t.ladderRunning(c.ID); err != nil || running {
+		return false, err
+	}
+	if err := t.startRung(c.ID, c.Level, d.due); err != nil {
+		return false, err
+	}
+	if c.State == redgrid.CaseSuspended {
+		_, err := t.pauseDeadlines(&c, now)
+		return false, err
+	}
+	return false, nil
+}
+
 // ladderRunning reports whether a ladder clock of the case is running.
 func (t *tx) ladderRunning(caseID int64) (bool, error) {
 	var n int

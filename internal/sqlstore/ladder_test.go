@@ -2,6 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,6 +101,93 @@ func TestLadderClimbsOnceAcrossServers(t *testing.T) {
 		}
 		if c := count("SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND done_at IS NULL"); c != 0 {
 			t.Errorf("%d ladder clocks left running at the top", c)
+		}
+	})
+}
+
+// TestLadderMigrationBackfill: the statements of migration 0025 that fill what cases of before
+// lack — the dispatching node, from the dispatch event's actor, and a start of the ladder's clock
+// for an open case already on the community's rung — run on such cases (made by clearing what
+// the current code wrote); the extension's node is the dispatcher's community, and the case
+// climbs to the street once 3 working days have passed since it landed on the community's rung.
+func TestLadderMigrationBackfill(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		clock := redgridtest.NewClock()
+		s := e.Open(t, sqlstore.Options{Now: clock.Now})
+		tr := redgridtest.BuildTree(t, s)
+		if _, err := s.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+			t.Fatal(err)
+		}
+		staff := redgridtest.AddUser(t, s, "community1", "x", redgrid.RoleCommunityStaff, tr.Community1.ID, 0)
+		as := redgrid.WithActor(ctx, redgrid.Actor{UserID: staff.ID, Username: staff.Username})
+		cat, _, _ := s.CategoryByCode(ctx, "0101")
+		anyone := func(*redgrid.Case, redgrid.CaseAction) (int64, error) { return 0, nil }
+		newCase := func(acts ...redgrid.CaseActionIn) int64 {
+			t.Helper()
+			lng, lat := 110.77, 32.59
+			in := redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: "测试", Channel: redgrid.ChannelPhone}
+			c, _, err := s.CreateCase(as, sqlstore.CaseIntake{In: in, Category: cat, GridID: tr.Grid1.ID, GridPath: tr.Grid1.Path, GridCode: tr.Grid1.Code, Lng: lng, Lat: lat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range acts {
+				if _, _, err := s.ActOnCase(as, c.ID, a, anyone); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c.ID
+		}
+		lead := tr.Department.ID
+		dispatched := newCase(redgrid.CaseActionIn{Action: redgrid.ActRegister}, redgrid.CaseActionIn{Action: redgrid.ActDispatch, Lead: &lead})
+		escalated := newCase(redgrid.CaseActionIn{Action: redgrid.ActRegister}, redgrid.CaseActionIn{Action: redgrid.ActEscalate, Reason: "需社区协调"})
+		db := s.DB()
+		for _, q := range []string{"UPDATE cases SET dispatch_node_id = NULL", "DELETE FROM case_deadlines WHERE stage = 'ladder'"} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src, err := os.ReadFile(filepath.Join("migrations", e.Name, "0025_ladder.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := 0
+		for _, stmt := range strings.Split(string(src), ";\n") {
+			var code []string
+			for _, line := range strings.Split(stmt, "\n") {
+				if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+					code = append(code, line)
+				}
+			}
+			q := strings.TrimSpace(strings.Join(code, "\n"))
+			if strings.HasPrefix(q, "UPDATE") || strings.HasPrefix(q, "INSERT") {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				ran++
+			}
+		}
+		if ran != 2 {
+			t.Fatalf("%d backfill statements, want 2", ran)
+		}
+		c, err := s.Case(ctx, dispatched)
+		if err != nil || c.DispatchNodeID == nil || *c.DispatchNodeID != tr.Community1.ID {
+			t.Fatalf("dispatch node of the dispatched case: %v %v", c.DispatchNodeID, err)
+		}
+		if c, _ := s.Case(ctx, escalated); c.DispatchNodeID != nil || c.Level != 1 {
+			t.Fatalf("escalated case: node %v level %d", c.DispatchNodeID, c.Level)
+		}
+		clock.Advance(4 * 24 * time.Hour) // past 3 working days since the case came to the community
+		var climbed int
+		for range 3 {
+			r, err := s.RunDeadlines(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			climbed += r.Escalated
+		}
+		if c, _ := s.Case(ctx, escalated); climbed != 1 || c.Level != 2 {
+			t.Fatalf("after the backfill: %d climbs, level %d", climbed, c.Level)
 		}
 	})
 }
