@@ -378,6 +378,10 @@ type Case struct {
 	UpdatedAt     time.Time        `json:"updated_at"`
 	ClosedAt      *time.Time       `json:"closed_at"`
 	Events        []CaseEvent      `json:"events,omitempty"`
+
+	// DispatchNodeID is the node whose staff dispatched the case: the level that decides on an
+	// extension. Nil before the first dispatch.
+	DispatchNodeID *int64 `json:"dispatch_node_id"`
 }
 
 // Status is the part of the case the state machine works on.

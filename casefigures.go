@@ -1,6 +1,9 @@
 package redgrid
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // CaseFigure is one figure of the case loop with the counts it is computed from and its formula
 // (zh-CN and English), so that every figure on a screen can be checked by hand.
@@ -14,8 +17,38 @@ type CaseFigure struct {
 	FormulaEN   string   `json:"formula_en"`
 }
 
-// DefaultBasicWeight is the weight of 基本满意 in 满意率.
-const DefaultBasicWeight = 0.9
+// SatisfactionWeights are the weights of 满意 and 基本满意 in 满意率 (issue 5: "weights
+// configurable"); 不满意 weighs 0.
+type SatisfactionWeights struct {
+	Satisfied float64 // 满意, default 1
+	Basic     float64 // 基本满意, default 0.9
+}
+
+// DefaultSatisfactionWeights are the weights of the practice: 满意 1, 基本满意 0.9.
+var DefaultSatisfactionWeights = SatisfactionWeights{Satisfied: 1, Basic: 0.9}
+
+// Validate checks that each weight is a share: 满意 above 0 and at most 1, 基本满意 from 0 up to
+// 满意's weight (基本满意 cannot count more than 满意).
+func (w SatisfactionWeights) Validate() error {
+	if !(w.Satisfied > 0 && w.Satisfied <= 1) {
+		return fmt.Errorf("the weight of 满意 must be above 0 and at most 1, not %v", w.Satisfied)
+	}
+	if !(w.Basic >= 0 && w.Basic <= 1) {
+		return fmt.Errorf("the weight of 基本满意 must be from 0 to 1, not %v", w.Basic)
+	}
+	if w.Basic > w.Satisfied {
+		return fmt.Errorf("the weight of 基本满意 (%v) must not exceed that of 满意 (%v)", w.Basic, w.Satisfied)
+	}
+	return nil
+}
+
+// weighted writes "k × name" ("name" when k is 1).
+func weighted(k float64, name string) string {
+	if k == 1 {
+		return name
+	}
+	return trimFloat(k) + " × " + name
+}
 
 func figure(key, label string, num, den float64, formula, formulaEN string) CaseFigure {
 	f := CaseFigure{Key: key, Label: label, Numerator: num, Denominator: den, Formula: formula, FormulaEN: formulaEN}
@@ -36,8 +69,8 @@ func InProgress(c map[string]int64) int64 {
 }
 
 // CaseRates computes the rates of the case loop from the rollup counts of a node and period
-// (cases received in the period, as they stand now). basicWeight is the weight of 基本满意.
-func CaseRates(c map[string]int64, basicWeight float64) []CaseFigure {
+// (cases received in the period, as they stand now), with the weights w of 满意率.
+func CaseRates(c map[string]int64, w SatisfactionWeights) []CaseFigure {
 	f := func(k string) float64 { return float64(c[k]) }
 	return []CaseFigure{
 		figure("close_rate", "结案率", f("closed"), f("registered"), "结案数 ÷ 立案数", "closed ÷ registered"),
@@ -47,8 +80,9 @@ func CaseRates(c map[string]int64, basicWeight float64) []CaseFigure {
 		figure("extension_rate", "延期率", f("extended"), f("registered"), "延期案件数 ÷ 立案数", "cases extended ÷ registered"),
 		figure("response_rate", "响应率", f("responded"), f("dispatched"), "按时签收案件数 ÷ 派遣案件数", "accepted within the limit ÷ dispatched"),
 		figure("resolve_rate", "解决率", f("resolved"), f("callbacks"), "回访已解决数 ÷ 有效回访数", "resolved at call-back ÷ valid call-backs"),
-		figure("satisfaction_rate", "满意率", f("satisfied")+basicWeight*f("basic"), f("callbacks"),
-			"(满意数 + "+trimFloat(basicWeight)+" × 基本满意数) ÷ 有效回访数", "(satisfied + "+trimFloat(basicWeight)+" × basically satisfied) ÷ valid call-backs"),
+		figure("satisfaction_rate", "满意率", w.Satisfied*f("satisfied")+w.Basic*f("basic"), f("callbacks"),
+			"("+weighted(w.Satisfied, "满意数")+" + "+weighted(w.Basic, "基本满意数")+") ÷ 有效回访数",
+			"("+weighted(w.Satisfied, "satisfied")+" + "+weighted(w.Basic, "basically satisfied")+") ÷ valid call-backs"),
 	}
 }
 

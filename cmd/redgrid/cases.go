@@ -57,6 +57,47 @@ func caseFlags(fs *flag.FlagSet, c *config) {
 	rm, _ := strconv.Atoi(env("REDGRID_REREGISTER_MONTHS", "6"))
 	fs.IntVar(&c.reregisterMonths, "reregister-months", rm, "months after which a party member's dual registration (双报到) falls due again")
 	fs.BoolVar(&c.noEscalate, "no-escalate", env("REDGRID_NO_ESCALATE", "") == "true", "keep overdue cases at their level instead of climbing the escalation ladder")
+	fs.StringVar(&c.escalateAfter, "escalate-after", env("REDGRID_ESCALATE_AFTER", redgrid.DefaultEscalateAfter),
+		"time an unresolved case may stay on each rung before it climbs by itself: grid=…,community=…,street=… each 0 (at once), a working time like 4h or 3d, or never; the grid's runs from the handling stage's overdue; only overdue, unresolved cases climb")
+	fs.StringVar(&c.satisfiedWeight, "satisfied-weight", env("REDGRID_SATISFIED_WEIGHT", "1"), "weight of 满意 in 满意率, above 0 and at most 1")
+	fs.StringVar(&c.basicWeight, "basic-weight", env("REDGRID_BASIC_WEIGHT", "0.9"), "weight of 基本满意 in 满意率, from 0 up to the weight of 满意")
+	fs.StringVar(&c.duplicateM, "duplicate-m", env("REDGRID_DUPLICATE_M", "50"), "open cases of the same category in the same grid within this many metres are suggested as duplicates (1 to 1000)")
+	fs.StringVar(&c.duplicateDays, "duplicate-days", env("REDGRID_DUPLICATE_DAYS", "7"), "... and received within this many days (1 to 365)")
+}
+
+// caseSettings reads the settings of the case loop that are not the calendar's: the ladder, the
+// weights of 满意率 and the duplicate search. A bad value is an error naming the flag.
+func (c *config) caseSettings() (ladder redgrid.Ladder, w redgrid.SatisfactionWeights, metres float64, window time.Duration, err error) {
+	if ladder, err = redgrid.ParseEscalateAfter(c.escalateAfter); err != nil {
+		return ladder, w, 0, 0, fmt.Errorf("--escalate-after: %w", err)
+	}
+	num := func(flag, v string) (float64, error) {
+		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || x != x {
+			return 0, fmt.Errorf("--%s: %q is not a number", flag, v)
+		}
+		return x, nil
+	}
+	if w.Satisfied, err = num("satisfied-weight", c.satisfiedWeight); err != nil {
+		return
+	}
+	if w.Basic, err = num("basic-weight", c.basicWeight); err != nil {
+		return
+	}
+	if err = w.Validate(); err != nil {
+		return ladder, w, 0, 0, fmt.Errorf("--satisfied-weight/--basic-weight: %w", err)
+	}
+	if metres, err = num("duplicate-m", c.duplicateM); err != nil {
+		return
+	}
+	if !(metres >= 1 && metres <= 1000) {
+		return ladder, w, 0, 0, fmt.Errorf("--duplicate-m must be from 1 to 1000 metres, not %v", metres)
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(c.duplicateDays))
+	if err != nil || days < 1 || days > 365 {
+		return ladder, w, 0, 0, fmt.Errorf("--duplicate-days must be a whole number of days from 1 to 365, not %q", c.duplicateDays)
+	}
+	return ladder, w, metres, time.Duration(days) * 24 * time.Hour, nil
 }
 
 // calendar builds the working-time calendar from --work-hours and --holidays.

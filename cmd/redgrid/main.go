@@ -118,6 +118,10 @@ type config struct {
 	// reregisterMonths: how often a dual registration falls due again.
 	reregisterMonths int
 	noEscalate       bool
+	escalateAfter    string
+	// the weights of 满意率 and the duplicate search, checked by caseSettings
+	satisfiedWeight, basicWeight string
+	duplicateM, duplicateDays    string
 	// retention: how long personal data of people who left and the unmasking log are kept.
 	retention redgrid.Retention
 }
@@ -216,8 +220,13 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, e
 	if err != nil {
 		return nil, err
 	}
+	ladder, _, _, _, err := c.caseSettings()
+	if err != nil {
+		return nil, err
+	}
 	s, err := sqlstore.Open(ctx, c.dsn(), sqlstore.Options{Logger: log, Scheme: scheme, Calendar: cal, Now: now,
-		Cases:            sqlstore.CaseOptions{RemindAt: c.remindAt, PublicURL: c.publicURL, Webhooks: len(c.hooks) > 0, NoEscalateOnOverdue: c.noEscalate},
+		Cases: sqlstore.CaseOptions{RemindAt: c.remindAt, PublicURL: c.publicURL, Webhooks: len(c.hooks) > 0, NoEscalateOnOverdue: c.noEscalate,
+			Ladder: ladder},
 		ReregisterMonths: c.reregisterMonths})
 	if err != nil {
 		return nil, err
@@ -331,6 +340,10 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	if err := c.retention.Validate(); err != nil {
 		return err
 	}
+	_, weights, dupM, dupWindow, err := c.caseSettings()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, _, err := c.openWithKeys(ctx, log)
@@ -375,7 +388,8 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	}
 	go at.Run(ctx)
 	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
-		PhotoDir: c.photoDir(), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact}, s.Now, web.Handler(), nil)
+		PhotoDir: c.photoDir(), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact,
+		Satisfaction: &weights, DuplicateMetres: dupM, DuplicateWindow: dupWindow}, s.Now, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err

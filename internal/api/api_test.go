@@ -34,10 +34,16 @@ type env struct {
 
 func newEnv(t *testing.T, e redgridtest.Engine, cfg api.Config) *env {
 	t.Helper()
+	return newEnvCases(t, e, cfg, sqlstore.CaseOptions{})
+}
+
+// newEnvCases is newEnv with the store's case options.
+func newEnvCases(t *testing.T, e redgridtest.Engine, cfg api.Config, cases sqlstore.CaseOptions) *env {
+	t.Helper()
 	clock := redgridtest.NewClock()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := e.Open(t, sqlstore.Options{Now: clock.Now, Logger: log})
+	s := e.Open(t, sqlstore.Options{Now: clock.Now, Logger: log, Cases: cases})
 	tr := redgridtest.BuildTree(t, s)
 	hash, err := auth.Hash(password, auth.TestParams)
 	if err != nil {

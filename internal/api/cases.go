@@ -705,7 +705,7 @@ func nodeScopes(p *redgrid.Principal) []string {
 // resident rates only the case they reported.
 func authorizeCase(p *redgrid.Principal) sqlstore.Authorize {
 	return func(c *redgrid.Case, a redgrid.CaseAction) (int64, error) {
-		roleOK := false
+		roleOK, extension := false, false
 		for _, g := range p.Grants {
 			if !redgrid.RoleMayAct(g.Role, a) {
 				continue
@@ -722,6 +722,15 @@ func authorizeCase(p *redgrid.Principal) sqlstore.Authorize {
 				if c.ReporterID != nil && *c.ReporterID == p.UserID {
 					return 0, nil
 				}
+			case (a == redgrid.ActApproveExtend || a == redgrid.ActRejectExtend) && c.DispatchNodeID != nil:
+				// An extension is decided by the dispatching level (issue 5): the staff of the
+				// node that dispatched the case, not those above or beside it.
+				if g.NodeID != nil && *g.NodeID == *c.DispatchNodeID {
+					return 0, nil
+				}
+				for _, sc := range g.Paths {
+					extension = extension || redgrid.IsWithin(c.Path, sc)
+				}
 			default:
 				for _, sc := range g.Paths {
 					if redgrid.IsWithin(c.Path, sc) {
@@ -732,6 +741,9 @@ func authorizeCase(p *redgrid.Principal) sqlstore.Authorize {
 		}
 		if !roleOK {
 			return 0, redgrid.Errorf(redgrid.KindForbidden, "your role may not %s a case", a)
+		}
+		if extension {
+			return 0, redgrid.Errorf(redgrid.KindForbidden, "only the level that dispatched case %d decides on its extension", c.ID)
 		}
 		return 0, forbidden("case " + strconv.FormatInt(c.ID, 10))
 	}
@@ -868,7 +880,7 @@ func (s *Server) caseStats(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	}
 	counts["in_progress"] = redgrid.InProgress(counts)
 	out := caseStats{Node: redgrid.NodeRef{ID: n.ID, Kind: n.Kind, Name: n.Name, Code: n.Code}, From: from, To: to, Counts: counts,
-		Figures: redgrid.CaseRates(counts, s.cfg.BasicWeight), Departments: []deptFigures{}}
+		Figures: redgrid.CaseRates(counts, *s.cfg.Satisfaction), Departments: []deptFigures{}}
 	depts, err := s.store.DepartmentCounts(r.Context(), node, from, to)
 	if err != nil {
 		return err

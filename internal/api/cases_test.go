@@ -13,6 +13,7 @@ import (
 	"github.com/redgrid/redgrid"
 	"github.com/redgrid/redgrid/internal/api"
 	"github.com/redgrid/redgrid/internal/redgridtest"
+	"github.com/redgrid/redgrid/internal/sqlstore"
 )
 
 // caseEnv is the test district with its grids on the map, the default categories and a second
@@ -25,7 +26,13 @@ func caseEnv(t *testing.T, e redgridtest.Engine) (*env, redgrid.Org) {
 // caseEnvWith is caseEnv with a server configuration.
 func caseEnvWith(t *testing.T, e redgridtest.Engine, cfg api.Config) (*env, redgrid.Org) {
 	t.Helper()
-	ev := newEnv(t, e, cfg)
+	return caseEnvCases(t, e, cfg, sqlstore.CaseOptions{})
+}
+
+// caseEnvCases is caseEnvWith with the store's case options (ladder, reminders).
+func caseEnvCases(t *testing.T, e redgridtest.Engine, cfg api.Config, cases sqlstore.CaseOptions) (*env, redgrid.Org) {
+	t.Helper()
+	ev := newEnvCases(t, e, cfg, cases)
 	res, body := ev.do("admin", "POST", "/api/v1/grids/import", ev.mapFile(t), nil)
 	if res.StatusCode != 200 {
 		t.Fatalf("import map: %d %s", res.StatusCode, body)

@@ -55,8 +55,9 @@ type Config struct {
 	// this distance and time are suggested as duplicates (default 50 m, 7 days).
 	DuplicateMetres float64
 	DuplicateWindow time.Duration
-	// BasicWeight is the weight of 基本满意 in 满意率 (default 0.9).
-	BasicWeight float64
+	// Satisfaction are the weights of 满意 and 基本满意 in 满意率 (nil: 1 and 0.9); they must pass
+	// their Validate (the command line refuses to start otherwise).
+	Satisfaction *redgrid.SatisfactionWeights
 	// PhotoDir is where case photos are stored (<data>/photos); empty refuses uploads with 503.
 	PhotoDir string
 	// Open311Jurisdiction is the jurisdiction_id Open311 clients may send (default: the code of
@@ -93,8 +94,9 @@ func (c *Config) defaults() {
 	if c.DuplicateWindow <= 0 {
 		c.DuplicateWindow = 7 * 24 * time.Hour
 	}
-	if !(c.BasicWeight > 0 && c.BasicWeight <= 1) {
-		c.BasicWeight = redgrid.DefaultBasicWeight
+	if c.Satisfaction == nil {
+		w := redgrid.DefaultSatisfactionWeights
+		c.Satisfaction = &w
 	}
 	if c.Open311Reads <= 0 {
 		c.Open311Reads = 4

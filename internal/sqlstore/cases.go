@@ -20,8 +20,11 @@ type CaseOptions struct {
 	// RemindAt is the share of a stage's working time after which a reminder goes out (default 0.8).
 	RemindAt float64
 	// NoEscalateOnOverdue keeps overdue cases at their level (by default an overdue handling stage
-	// climbs one rung of the ladder).
+	// climbs the ladder, see Ladder); escalation by hand still works.
 	NoEscalateOnOverdue bool
+	// Ladder is the time an unresolved case may stay on each rung below the city before it climbs
+	// by itself (ladder.go); the zero value is redgrid.DefaultEscalateAfter.
+	Ladder redgrid.Ladder
 	// PublicURL starts the links in notifications ("" for none).
 	PublicURL string
 	// Webhooks: notifications are also queued for the configured group robots.
@@ -31,6 +34,9 @@ type CaseOptions struct {
 func (o CaseOptions) withDefaults() CaseOptions {
 	if !(o.RemindAt > 0 && o.RemindAt < 1) {
 		o.RemindAt = 0.8
+	}
+	if o.Ladder == (redgrid.Ladder{}) {
+		o.Ladder, _ = redgrid.ParseEscalateAfter(redgrid.DefaultEscalateAfter)
 	}
 	return o
 }
@@ -477,7 +483,7 @@ func (t *tx) caseEventID(caseID int64, action string, from, to redgrid.CaseState
 const caseCols = `c.id, c.state, c.category_id, c.node_id, n.code, n.name, c.path, c.lng, c.lat, c.address, c.description, c.channel,
 	c.reporter_id, c.reporter_name, c.reporter_phone, c.anonymous, c.lead_org_id, c.level, c.stage, c.due_at, c.overdue, c.paused_s,
 	c.reopened, c.reworks, c.returns, c.extensions, c.extend_request, c.rating, c.resolved, c.merged_into, c.photos, c.flags,
-	c.version, c.created_at, c.updated_at, c.closed_at, c.received_day`
+	c.version, c.created_at, c.updated_at, c.closed_at, c.received_day, c.dispatch_node_id`
 
 type caseRow struct {
 	redgrid.Case
@@ -497,7 +503,7 @@ func scanCase(r scanner) (caseRow, error) {
 	err := r.Scan(&c.ID, &c.State, &c.categoryID, &c.GridID, &c.GridCode, &c.GridName, &c.Path, &c.Lng, &c.Lat, &c.Address, &c.Description, &c.Channel,
 		&c.ReporterID, &c.ReporterName, &c.ReporterPhone, &c.Anonymous, &c.leadOrg, &c.Level, &c.Stage, &dueRaw, &c.Overdue, &c.pausedS,
 		&c.Reopened, &c.Reworks, &c.Returns, &c.Extensions, &c.ExtendRequest, &c.Rating, &c.Resolved, &c.MergedInto, &photos, &c.flags,
-		&c.Version, &created, &updated, &closedRaw, &c.day)
+		&c.Version, &created, &updated, &closedRaw, &c.day, &c.DispatchNodeID)
 	if err != nil {
 		return c, err
 	}

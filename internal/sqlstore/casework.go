@@ -153,6 +153,9 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		if err := t.closeDeadlines(id, "", 0); err != nil {
 			return err
 		}
+		if err := t.closeDeadlines(id, StageLadder, 0); err != nil {
+			return err
+		}
 		acc.add(c.Path, c.day, rcVoided, 1)
 		stage, due = "", nil
 	case redgrid.ActDispatch:
@@ -161,6 +164,9 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			return err
 		}
 		if err := t.closeDeadlines(id, StageRegister, 0); err != nil {
+			return err
+		}
+		if c.DispatchNodeID, err = t.dispatcherNode(c.Path); err != nil {
 			return err
 		}
 		once(fRegistered, rcRegistered)
@@ -256,6 +262,9 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			if in.Resolved != nil && *in.Resolved {
 				acc.add(c.Path, c.day, rcResolved, 1)
 			}
+			if err := t.closeDeadlines(id, StageLadder, 0); err != nil {
+				return err
+			}
 			stage, due = "", nil
 		} else {
 			// Dissatisfied: reopened once, back to the department that handled it.
@@ -266,33 +275,38 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			stage, due = StageHandle, &d
 		}
 	case redgrid.ActSuspend:
-		left := int64(0)
-		if due != nil && due.After(now) {
-			left = int64(s.cal.Between(now, *due) / time.Second)
-		}
-		paused = &left
-		if err := t.closeDeadlines(id, "", 0); err != nil {
+		// Every running clock pauses: the lead's, the co-handlers' and the ladder's.
+		left, err := t.pauseDeadlines(&c, now)
+		if err != nil {
 			return err
 		}
+		paused = &left
 		acc.add(c.Path, c.day, rcSuspended, 1)
 		once(fDue, rcDue)
 		detail["explanation"] = in.Explanation
 		stage, due = "", nil
 	case redgrid.ActResume:
-		left := time.Duration(0)
-		if paused != nil {
-			left = time.Duration(*paused) * time.Second
-		}
-		d, err := t.addDeadlineDur(id, StageHandle, *c.leadOrg, now, left)
+		d, err := t.resumeDeadlines(&c, now)
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", d, id, *c.leadOrg); err != nil {
-			return err
+		if d == nil { // suspended before the co-handlers' and ladder's clocks were paused too
+			left := time.Duration(0)
+			if paused != nil {
+				left = time.Duration(*paused) * time.Second
+			}
+			hd, err := t.addDeadlineDur(id, StageHandle, *c.leadOrg, now, left)
+			if err != nil {
+				return err
+			}
+			if _, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", hd, id, *c.leadOrg); err != nil {
+				return err
+			}
+			d = &hd
 		}
 		acc.add(c.Path, c.day, rcSuspended, -1)
 		paused = nil
-		stage, due = StageHandle, &d
+		stage, due = StageHandle, d
 	case redgrid.ActRequestExtend:
 		extendReq = in.Extend
 		detail["extend"] = in.Extend
@@ -330,13 +344,16 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		if err := t.agenda(&c, next.Level, in.Reason, now); err != nil {
 			return err
 		}
+		if err := t.startRung(id, next.Level, now); err != nil {
+			return err
+		}
 		detail["level"] = next.Level
 	}
 	_, err = t.exec(`UPDATE cases SET state = ?, lead_org_id = ?, level = ?, stage = ?, due_at = ?, paused_s = ?, reopened = ?, reworks = ?,
 		returns = ?, extensions = ?, extend_request = ?, rating = ?, resolved = ?, merged_into = ?, flags = ?, closed_at = ?,
-		version = version + 1, updated_at = ? WHERE id = ?`,
+		dispatch_node_id = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 		next.State, c.leadOrg, int(next.Level), stage, due, paused, next.Reopened, next.Reworks, next.Returns, next.Extensions,
-		extendReq, string(rating), resolved, merged, flags, closedAt, now, id)
+		extendReq, string(rating), resolved, merged, flags, closedAt, c.DispatchNodeID, now, id)
 	if err != nil {
 		return err
 	}
@@ -577,6 +594,8 @@ func (t *tx) closeDeadlines(caseID int64, stage string, org int64) error {
 	if stage != "" {
 		q += " AND stage = ?"
 		args = append(args, stage)
+	} else {
+		q += " AND stage <> 'ladder'" // the ladder's clock runs on through a return (ladder.go)
 	}
 	if org != 0 {
 		q += " AND org_id = ?"

@@ -23,8 +23,10 @@ type dueRow struct {
 	due        time.Time
 }
 
-// JobResult counts what one pass of the deadline jobs did.
-type JobResult struct{ Reminded, Overdue int }
+// JobResult counts what one pass of the deadline jobs did: reminders, overdue stages and climbs
+// of the escalation ladder whose rung's time ran out (a climb at once on an overdue handling
+// stage counts as that overdue).
+type JobResult struct{ Reminded, Overdue, Escalated int }
 
 // RunDeadlines fires the reminders and deadlines that have come, at most limit of each.
 func (s *Store) RunDeadlines(ctx context.Context, limit int) (JobResult, error) {
@@ -61,6 +63,10 @@ func (s *Store) RunDeadlines(ctx context.Context, limit int) (JobResult, error) 
 				var err error
 				if kind == "remind" {
 					fired, err = t.remind(d)
+				} else if d.stage == StageLadder {
+					fired, err = t.ladderFire(d)
+				} else if d.stage == stageLadderStart {
+					fired, err = t.ladderStart(d)
 				} else {
 					fired, err = t.overdue(acc, d)
 				}
@@ -74,6 +80,8 @@ func (s *Store) RunDeadlines(ctx context.Context, limit int) (JobResult, error) 
 			}
 			if fired && kind == "remind" {
 				res.Reminded++
+			} else if fired && d.stage == StageLadder {
+				res.Escalated++
 			} else if fired {
 				res.Overdue++
 			}
@@ -120,7 +128,7 @@ func (t *tx) overdue(acc *rollupAcc, d dueRow) (bool, error) {
 		return false, err
 	}
 	lead := d.org == nil || c.leadOrg != nil && *d.org == *c.leadOrg
-	flags, level := c.flags, c.Level
+	flags := c.flags
 	if lead {
 		if flags&fOverdue == 0 {
 			flags |= fOverdue
@@ -149,22 +157,19 @@ func (t *tx) overdue(acc *rollupAcc, d dueRow) (bool, error) {
 	if err := t.caseEvent(c.ID, "overdue", c.State, c.State, "", detail); err != nil {
 		return false, err
 	}
-	// An overdue handling stage climbs the ladder by itself (002), one rung per deadline missed.
-	if lead && d.stage == StageHandle && !t.s.cases.NoEscalateOnOverdue && level < redgrid.LevelCity {
-		level++
-		reason := "处置超时自动上提"
-		if err := t.agenda(&c, level, reason, t.s.now().UTC()); err != nil {
-			return false, err
-		}
-		if err := t.caseEvent(c.ID, string(redgrid.ActEscalate), c.State, c.State, reason, map[string]any{"level": level}); err != nil {
-			return false, err
-		}
-	}
-	if _, err := t.exec("UPDATE cases SET overdue = ?, flags = ?, level = ?, version = version + 1, updated_at = ? WHERE id = ?",
-		lead || c.Overdue, flags, int(level), t.s.now().UTC(), c.ID); err != nil {
+	if _, err := t.exec("UPDATE cases SET overdue = ?, flags = ?, version = version + 1, updated_at = ? WHERE id = ?",
+		lead || c.Overdue, flags, t.s.now().UTC(), c.ID); err != nil {
 		return false, err
 	}
-	return true, t.audit("case.overdue", "case/"+strconv.FormatInt(c.ID, 10), detail)
+	if err := t.audit("case.overdue", "case/"+strconv.FormatInt(c.ID, 10), detail); err != nil {
+		return false, err
+	}
+	// An overdue handling stage sets the ladder going (002, ladder.go): at the grid, with its
+	// time 0 (the default), the case climbs to the community's joint meeting at once.
+	if lead && d.stage == StageHandle {
+		return true, t.ladderOnOverdue(&c, t.s.now().UTC())
+	}
+	return true, nil
 }
 
 // communityPath cuts a grid's path to its community (district/street/community).

@@ -1202,6 +1202,12 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       ['community1', { action: 'dispatch', lead_department_id: org }],
       ['dept1', { action: 'accept' }],
     ]
+    /** Registered and dispatched by the street, which alone then decides on an extension. */
+    const dispatchedByStreet = (org) => [
+      ['street1', { action: 'register' }],
+      ['street1', { action: 'dispatch', lead_department_id: org }],
+      ['dept1', { action: 'accept' }],
+    ]
 
     /** A resident's report from the QR page (the follow token is the resident's link). */
     async function residentReport(category, description) {
@@ -1336,7 +1342,7 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
     })
 
     test('an extension: the department asks on the case page, the street approves on the board; the deadline moves', async () => {
-      const c = await caseThrough({ category: '0502', description: `电梯困人后停运，需更换主板 ${stamp}` }, dispatchedTo(fx.dept1.org_id))
+      const c = await caseThrough({ category: '0502', description: `电梯困人后停运，需更换主板 ${stamp}` }, dispatchedByStreet(fx.dept1.org_id))
       const before = await apiGet(fx.admin.token, `/cases/${c.id}`)
       assert.equal(before.state, 'accepted')
       const dept = await loginAs('dept1')

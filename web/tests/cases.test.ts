@@ -238,6 +238,10 @@ describe('which actions a user may take', () => {
     const waiting = kase({ state: 'accepted', extend_request: '2d', departments: [dispatched('lead', 'accepted')] })
     expect(availableActions(dept, waiting)).toEqual(['suspend'])
     expect(availableActions(street, waiting)).toEqual(['approve_extend', 'reject_extend', 'suspend', 'escalate'])
+    // dispatched by the community (node 3): the community decides, the street above does not
+    const byCommunity = { ...waiting, dispatch_node_id: 3 }
+    expect(availableActions(community, byCommunity)).toEqual(['approve_extend', 'reject_extend', 'escalate'])
+    expect(availableActions(street, byCommunity)).toEqual(['suspend', 'escalate'])
     expect(availableActions(dept, kase({ state: 'suspended', departments: [dispatched('lead', 'accepted')] }))).toEqual(['resume'])
   })
   it('lets a co-handler act on its own row only', () => {

@@ -472,6 +472,8 @@ export interface Case {
   rating?: Rating | string
   resolved: boolean | null
   merged_into: Id | null
+  /** The node whose staff dispatched the case: only they decide on an extension. */
+  dispatch_node_id?: Id | null
   photos: string[]
   version: number
   created_at: string

@@ -127,6 +127,9 @@ export function availableActions(me: Me | null, c: Case): CaseAction[] {
       } else if (g.node_kind === 'grid' && String(g.node_id) !== String(c.grid_id)) {
         continue // a grid role covers its own grid only (a grid worker reads the cases they reported elsewhere)
       }
+      if ((a === 'approve_extend' || a === 'reject_extend') && c.dispatch_node_id != null && String(g.node_id) !== String(c.dispatch_node_id)) {
+        continue // an extension is decided by the level that dispatched the case, at that node only
+      }
       if (stateAllows(c, a)) out.add(a)
     }
   }
