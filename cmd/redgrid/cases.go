@@ -153,8 +153,8 @@ func runJobs(ctx context.Context, s *sqlstore.Store, c *config, log *slog.Logger
 		case <-t.C:
 		}
 		r, err := s.RunDeadlines(ctx, 500)
-		if r.Reminded+r.Overdue > 0 { // what was done before a failure too: each line counts what committed
-			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue)
+		if r.Reminded+r.Overdue+r.Escalated > 0 { // what was done before a failure too: each line counts what committed
+			log.Info("deadline jobs", "reminded", r.Reminded, "overdue", r.Overdue, "escalated", r.Escalated)
 		}
 		if err != nil && ctx.Err() == nil {
 			log.Warn("deadline jobs failed", "err", err)

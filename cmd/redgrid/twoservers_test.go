@@ -229,19 +229,28 @@ func TestDeadlineJobsOnceAcrossTwoServerProcesses(t *testing.T) {
 			t.Fatalf("%d deadlines fired before their time\n%s", n, logs())
 		}
 		// Sixty days on, for both servers at once: every deadline has passed, on any calendar.
-		setClock(now.AddDate(0, 0, 60))
-		// Wait until every deadline has fired and every message is out (or a server died).
-		for {
-			fired := count("SELECT COUNT(*) FROM case_deadlines WHERE done_at IS NULL AND reminded_at IS NOT NULL AND fired_at IS NOT NULL")
-			unsent := count("SELECT COUNT(*) FROM webhook_outbox WHERE sent_at IS NULL")
-			if fired == open && unsent == 0 {
-				break
+		// The cases whose lead's handling is overdue then climb the ladder (the default: the
+		// grid at once, three working days at the community, five at the street), the clock
+		// moving on thirty days each time they have all landed on a rung.
+		wait := func(level int) {
+			t.Helper()
+			for {
+				fired := count("SELECT COUNT(*) FROM case_deadlines WHERE stage <> 'ladder' AND done_at IS NULL AND reminded_at IS NOT NULL AND fired_at IS NOT NULL")
+				unsent := count("SELECT COUNT(*) FROM webhook_outbox WHERE sent_at IS NULL")
+				landed := count(fmt.Sprintf("SELECT COUNT(*) FROM cases WHERE level = %d", level))
+				if fired == open && unsent == 0 && landed == leadHandle {
+					return
+				}
+				alive()
+				if time.Now().After(deadline) {
+					t.Fatalf("after 2 minutes %d of %d deadlines fired, %d messages unsent, %d of %d cases at level %d\n%s", fired, open, unsent, landed, leadHandle, level, logs())
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			alive()
-			if time.Now().After(deadline) {
-				t.Fatalf("after 2 minutes %d of %d deadlines fired, %d messages unsent\n%s", fired, open, unsent, logs())
-			}
-			time.Sleep(50 * time.Millisecond)
+		}
+		for level, days := range []int{60, 90, 120} {
+			setClock(now.AddDate(0, 0, days))
+			wait(level + 1)
 		}
 		// Stop both, so that nothing is in flight while the effects are counted.
 		for _, srv := range servers {
@@ -253,19 +262,26 @@ func TestDeadlineJobsOnceAcrossTwoServerProcesses(t *testing.T) {
 			q    string
 			want int
 		}{
-			{"reminders marked", "SELECT COUNT(*) FROM case_deadlines WHERE reminded_at IS NOT NULL", open},
-			{"deadlines marked overdue", "SELECT COUNT(*) FROM case_deadlines WHERE fired_at IS NOT NULL", open},
+			{"reminders marked", "SELECT COUNT(*) FROM case_deadlines WHERE stage <> 'ladder' AND reminded_at IS NOT NULL", open},
+			{"deadlines marked overdue", "SELECT COUNT(*) FROM case_deadlines WHERE stage <> 'ladder' AND fired_at IS NOT NULL", open},
+			// Each of those cases climbed three rungs: at once from the grid, then when the
+			// community's and the street's clocks ran out, each clock once.
+			{"ladder clocks run out", "SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND fired_at IS NOT NULL", 2 * leadHandle},
+			{"ladder clocks left running", "SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND done_at IS NULL AND fired_at IS NULL", 0},
 			{"reminder notifications", "SELECT COUNT(*) FROM notifications WHERE kind = 'remind'", open},
 			{"overdue notifications", "SELECT COUNT(*) FROM notifications WHERE kind = 'overdue'", open},
 			{"overdue events", "SELECT COUNT(*) FROM case_events WHERE action = 'overdue'", open},
 			{"overdue audit lines", "SELECT COUNT(*) FROM audit_log WHERE action = 'case.overdue'", open},
 			{"cases flagged overdue", "SELECT COUNT(*) FROM cases WHERE overdue", len(cases)},
-			{"escalation events", "SELECT COUNT(*) FROM case_events WHERE action = 'escalate'", leadHandle},
-			{"escalation notifications", "SELECT COUNT(*) FROM notifications WHERE kind = 'escalate'", leadHandle},
+			{"escalation events", "SELECT COUNT(*) FROM case_events WHERE action = 'escalate'", 3 * leadHandle},
+			{"escalation audit lines", "SELECT COUNT(*) FROM audit_log WHERE action = 'case.escalate'", 3 * leadHandle},
+			{"escalation notifications", "SELECT COUNT(*) FROM notifications WHERE kind = 'escalate'", 3 * leadHandle},
 			{"agenda items (community level)", "SELECT COUNT(*) FROM agenda_items WHERE level = 1", leadHandle},
-			{"cases at the community level", "SELECT COUNT(*) FROM cases WHERE level = 1", leadHandle},
-			{"webhook messages queued", "SELECT COUNT(*) FROM webhook_outbox", queued + 2*open + leadHandle},
-			{"webhook deliveries", "SELECT COUNT(*) FROM webhook_deliveries WHERE sent_at IS NOT NULL", 2 * (queued + 2*open + leadHandle)},
+			{"agenda items (street level)", "SELECT COUNT(*) FROM agenda_items WHERE level = 2", leadHandle},
+			{"agenda items (city level)", "SELECT COUNT(*) FROM agenda_items WHERE level = 3", leadHandle},
+			{"cases at the city level", "SELECT COUNT(*) FROM cases WHERE level = 3", leadHandle},
+			{"webhook messages queued", "SELECT COUNT(*) FROM webhook_outbox", queued + 2*open + 3*leadHandle},
+			{"webhook deliveries", "SELECT COUNT(*) FROM webhook_deliveries WHERE sent_at IS NOT NULL", 2 * (queued + 2*open + 3*leadHandle)},
 		}
 		for _, c := range checks {
 			if got := count(c.q); got != c.want {
@@ -277,21 +293,23 @@ func TestDeadlineJobsOnceAcrossTwoServerProcesses(t *testing.T) {
 			t.Errorf("district figures: overdue %d, want %d (%v)", counts["overdue"], len(cases), err)
 		}
 		// What each server says it did adds up to each deadline once.
-		re := regexp.MustCompile(`msg="deadline jobs" reminded=(\d+) overdue=(\d+)`)
-		var reminded, overdue []int
+		re := regexp.MustCompile(`msg="deadline jobs" reminded=(\d+) overdue=(\d+) escalated=(\d+)`)
+		var reminded, overdue, climbed []int
 		for _, srv := range servers {
-			r, o := 0, 0
+			r, o, e := 0, 0, 0
 			for _, m := range re.FindAllStringSubmatch(srv.stderr.String(), -1) {
 				a, _ := strconv.Atoi(m[1])
 				b, _ := strconv.Atoi(m[2])
-				r, o = r+a, o+b
+				c, _ := strconv.Atoi(m[3])
+				r, o, e = r+a, o+b, e+c
 			}
-			reminded, overdue = append(reminded, r), append(overdue, o)
+			reminded, overdue, climbed = append(reminded, r), append(overdue, o), append(climbed, e)
 		}
-		if reminded[0]+reminded[1] != open || overdue[0]+overdue[1] != open {
-			t.Errorf("the servers logged %v reminders and %v overdue deadlines, want %d in all\n%s", reminded, overdue, open, logs())
+		if reminded[0]+reminded[1] != open || overdue[0]+overdue[1] != open || climbed[0]+climbed[1] != 2*leadHandle {
+			t.Errorf("the servers logged %v reminders, %v overdue deadlines and %v climbs when a rung's time ran out, want %d, %d and %d in all\n%s",
+				reminded, overdue, climbed, open, open, 2*leadHandle, logs())
 		}
-		t.Logf("reminders by server %v, overdue deadlines by server %v", reminded, overdue)
+		t.Logf("reminders by server %v, overdue deadlines by server %v, climbs by server %v", reminded, overdue, climbed)
 		// Each robot took each message once: as many as queued, each text as often as queued.
 		rows, err := s.DB().Query("SELECT title, text FROM webhook_outbox")
 		if err != nil {
@@ -306,7 +324,7 @@ func TestDeadlineJobsOnceAcrossTwoServerProcesses(t *testing.T) {
 		rows.Close()
 		for _, r := range []*robot{wecom, ding} {
 			got, bad, n := r.received()
-			if len(bad) > 0 || n != queued+2*open+leadHandle || fmt.Sprint(got) != fmt.Sprint(want) {
+			if len(bad) > 0 || n != queued+2*open+3*leadHandle || fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s robot: %d requests, malformed %v; took %v\nwant %v", r.kind, n, bad, got, want)
 			}
 		}
