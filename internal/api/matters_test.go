@@ -78,7 +78,7 @@ func TestCaseMatters(t *testing.T) {
 			t.Fatalf("registered: %+v", m)
 		}
 		step("community1", fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, tr.Department.ID), 409, "") // not a public matter
-		step("community1", `{"action":"guide","guidance":"可向人民调解委员会申请调解"}`, 409, "")                      // not a private matter
+		step("community1", `{"action":"guide","guidance":"可向人民调解委员会申请调解"}`, 409, "")                                // not a private matter
 		rule("community1", `{"action":"guide"}`, "guidance", "required")
 		rule("community1", `{"action":"self_govern","guidance":"可向人民调解委员会申请调解"}`, "guidance", "guide_only")
 		rule("community1", `{"action":"self_govern","matter":"private"}`, "matter", "route")
