@@ -116,8 +116,14 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			return redgrid.Invalid("reason", "matter_change", fmt.Sprintf("a reason is required to take a %s matter as a %s one (the category %s is a %s matter)",
 				c.Matter, matter, cat.Name, cat.Matter))
 		}
-		acc.add(c.Path, c.day, receivedOf(c.Matter), -1)
-		acc.add(c.Path, c.day, receivedOf(matter), 1)
+		var splitFrom int64
+		if err := t.queryRow("SELECT from_id FROM case_matter_split").Scan(&splitFrom); err != nil {
+			return err
+		}
+		if id >= splitFrom { // counted by matter when received (migration 0023)
+			acc.add(c.Path, c.day, receivedOf(c.Matter), -1)
+			acc.add(c.Path, c.day, receivedOf(matter), 1)
+		}
 		detail["matter"], detail["matter_from"] = matter, c.Matter
 	}
 	route := next.Route

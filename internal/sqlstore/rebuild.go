@@ -73,7 +73,12 @@ func (t *tx) rebuildCaseRollup() error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return acc.flush(t)
+	if err := acc.flush(t); err != nil {
+		return err
+	}
+	// every case is counted by matter now (migration 0023)
+	_, err = t.exec("UPDATE case_matter_split SET from_id = 0")
+	return err
 }
 
 // rebuildChunk is how many case ids the department rebuild reads at a time.

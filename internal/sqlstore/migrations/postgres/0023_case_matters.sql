@@ -25,3 +25,9 @@ ALTER TABLE case_rollup_month ADD COLUMN self_governed BIGINT NOT NULL DEFAULT 0
 ALTER TABLE case_rollup_month ADD COLUMN self_handled BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE case_rollup_month ADD COLUMN self_handled_on_time BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE case_rollup_month ADD COLUMN guided BIGINT NOT NULL DEFAULT 0;
+
+-- The cases received before this migration are in no received_* count: a change of their matter
+-- must not move a count they never added to. from_id is the first case counted by matter;
+-- RebuildRollups, which counts every case, sets it to 0.
+CREATE TABLE case_matter_split (from_id BIGINT NOT NULL);
+INSERT INTO case_matter_split (from_id) SELECT COALESCE(MAX(id), 0) + 1 FROM cases;
