@@ -735,7 +735,7 @@ func (t *tx) notify(path string, org *int64, caseID int64, kind, text string) er
 	if t.s.cases.PublicURL != "" {
 		link = t.s.cases.PublicURL + "/cases/" + strconv.FormatInt(caseID, 10)
 	}
-	title := map[string]string{"dispatch": "新派单", "remind": "时限提醒", "overdue": "超时告警", "escalate": "案件上提"}[kind]
+	title := map[string]string{"dispatch": "新派单", "self_govern": "交社区自治", "remind": "时限提醒", "overdue": "超时告警", "escalate": "案件上提"}[kind]
 	if title == "" || !t.s.cases.Webhooks {
 		return nil
 	}

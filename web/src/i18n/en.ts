@@ -745,6 +745,8 @@ const en: Messages = {
       extend: 'Extension of {time}',
       explanation: 'Told the resident: {message}',
       into: 'Merged into case #{id}',
+      matter: 'Matter: {from} → {to}',
+      guidance: 'Guidance: {message}',
     },
     overdue: 'Overdue',
     extendPending: 'Extension requested ({time})',

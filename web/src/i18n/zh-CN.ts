@@ -745,6 +745,8 @@ const zhCN = {
       extend: '延期 {time}',
       explanation: '向居民解释：{message}',
       into: '并入案件 #{id}',
+      matter: '事项类型：{from} → {to}',
+      guidance: '引导内容：{message}',
     },
     overdue: '已超时',
     extendPending: '延期申请待批（{time}）',
