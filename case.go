@@ -23,6 +23,7 @@ const (
 	CaseSuspended  CaseState = "suspended"  // 挂账: objective conditions prevent handling; explained to the resident
 	CaseHandled    CaseState = "handled"    // 处置反馈: awaiting on-site verification by the grid worker
 	CaseVerified   CaseState = "verified"   // 核查通过: awaiting the call-back and rating
+	CaseGuided     CaseState = "guided"     // 引导办理: a private matter; the resident was given guidance, awaiting the call-back
 	CaseClosed     CaseState = "closed"     // 结案: final
 )
 
@@ -47,12 +48,40 @@ const (
 	ActRejectExtend  CaseAction = "reject_extend"  // 驳回延期
 	ActEscalate      CaseAction = "escalate"       // 上提一级 (by hand; overdue cases climb by themselves)
 	ActMerge         CaseAction = "merge"          // 合并: a duplicate joins the surviving case and ends
+	ActSelfGovern    CaseAction = "self_govern"    // 交社区自治: a community matter handled by the case's community (居民协商)
+	ActGuide         CaseAction = "guide"          // 引导办理: a private matter; the resident is told what they can do and where to go
 )
 
 // CaseActions lists the actions a caller may send.
 var CaseActions = []CaseAction{ActRegister, ActVoid, ActDispatch, ActAccept, ActReturn, ActFeedback,
 	ActVerifyPass, ActVerifyFail, ActRate, ActSuspend, ActResume, ActRequestExtend, ActApproveExtend,
-	ActRejectExtend, ActEscalate, ActMerge}
+	ActRejectExtend, ActEscalate, ActMerge, ActSelfGovern, ActGuide}
+
+// Route is who took a registered case on (三事分办, 001): a department (派单, 公事), the case's
+// community itself (交社区自治, 众事) or the resident with guidance (引导办理, 私事); "" before routing.
+type Route string
+
+// The routes.
+const (
+	RouteNone       Route = ""
+	RouteDepartment Route = "department"
+	RouteCommunity  Route = "community"
+	RouteGuide      Route = "guide"
+)
+
+// RouteMatter is the matter a routing action routes: dispatch a public matter, self_govern a
+// community matter, guide a private one; "" for the other actions.
+func RouteMatter(a CaseAction) Matter {
+	switch a {
+	case ActDispatch:
+		return MatterPublic
+	case ActSelfGovern:
+		return MatterCommunity
+	case ActGuide:
+		return MatterPrivate
+	}
+	return ""
+}
 
 // Rating is the resident's verdict at the call-back.
 type Rating string
@@ -75,6 +104,10 @@ type CaseStatus struct {
 	Extensions      int
 	Rating          Rating
 	Level           Level
+	// Matter is the case's matter (三事分办); a routing action must fit it (RouteMatter).
+	Matter Matter
+	// Route is who handles the case once routed.
+	Route Route
 }
 
 // caseRoles says who may take each action: the dispatching level (community staff, street
@@ -89,6 +122,8 @@ var caseRoles = map[CaseAction][]Role{
 	ActRejectExtend:  {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
 	ActEscalate:      {RoleGridLeader, RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
 	ActMerge:         {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
+	ActSelfGovern:    {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
+	ActGuide:         {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin},
 	ActResume:        {RoleCommunityStaff, RoleStreetOperator, RoleDistrictAdmin, RoleDepartmentStaff},
 	ActAccept:        {RoleDepartmentStaff},
 	ActReturn:        {RoleDepartmentStaff},
@@ -111,17 +146,42 @@ func RoleMayAct(r Role, a CaseAction) bool {
 	return false
 }
 
+// RoleMayActOn reports whether a role may take an action on a case as it stands: RoleMayAct,
+// except that on a case the community handles itself (RouteCommunity) the handler's steps
+// (feedback, request_extend, suspend, resume) are the community staff's and not a department's,
+// and its extension is decided by the level above the community (street operator, district
+// admin), not by the community that asked for it. Department steps (accept, return) have no
+// place there.
+func RoleMayActOn(r Role, a CaseAction, s CaseStatus) bool {
+	if s.Route != RouteCommunity {
+		return RoleMayAct(r, a)
+	}
+	switch a {
+	case ActFeedback, ActRequestExtend:
+		return r == RoleCommunityStaff
+	case ActSuspend, ActResume:
+		return r == RoleCommunityStaff || r == RoleStreetOperator || r == RoleDistrictAdmin
+	case ActApproveExtend, ActRejectExtend:
+		return r == RoleStreetOperator || r == RoleDistrictAdmin
+	case ActAccept, ActReturn:
+		return false
+	}
+	return RoleMayAct(r, a)
+}
+
 // caseFrom lists the states each action may start from.
 var caseFrom = map[CaseAction][]CaseState{
 	ActRegister:      {CaseReported},
 	ActVoid:          {CaseReported, CaseRegistered},
 	ActDispatch:      {CaseRegistered},
+	ActSelfGovern:    {CaseRegistered},
+	ActGuide:         {CaseRegistered},
 	ActAccept:        {CaseDispatched},
 	ActReturn:        {CaseDispatched},
 	ActFeedback:      {CaseAccepted},
 	ActVerifyPass:    {CaseHandled},
 	ActVerifyFail:    {CaseHandled},
-	ActRate:          {CaseVerified},
+	ActRate:          {CaseVerified, CaseGuided},
 	ActSuspend:       {CaseAccepted},
 	ActResume:        {CaseSuspended},
 	ActRequestExtend: {CaseAccepted},
@@ -148,6 +208,9 @@ func (s CaseStatus) Apply(a CaseAction, r Rating) (CaseStatus, error) {
 	if !allowed {
 		return s, Errorf(KindConflict, "a %s case cannot be given %q", s.State, a)
 	}
+	if m := RouteMatter(a); m != "" && s.Matter != "" && s.Matter != m {
+		return s, Errorf(KindConflict, "the case is a %s matter: %s routes a %s matter (change the case's matter to route it so)", s.Matter, a, m)
+	}
 	next := s
 	switch a {
 	case ActRegister:
@@ -156,10 +219,19 @@ func (s CaseStatus) Apply(a CaseAction, r Rating) (CaseStatus, error) {
 		next.State = CaseVoided
 	case ActDispatch:
 		next.State = CaseDispatched
+		next.Route = RouteDepartment
+	case ActSelfGovern:
+		// The community takes the case on itself: its acceptance is the handing over.
+		next.State = CaseAccepted
+		next.Route = RouteCommunity
+	case ActGuide:
+		next.State = CaseGuided
+		next.Route = RouteGuide
 	case ActAccept:
 		next.State = CaseAccepted
 	case ActReturn:
 		next.State = CaseRegistered
+		next.Route = RouteNone
 		next.Returns++
 	case ActFeedback:
 		if s.ExtendRequested {
@@ -177,8 +249,14 @@ func (s CaseStatus) Apply(a CaseAction, r Rating) (CaseStatus, error) {
 			next.State = CaseClosed
 		case RatingDissatisfied:
 			if s.Reopened == 0 {
-				// Dissatisfaction reopens a case once: back to the department that handled it.
+				// Dissatisfaction reopens a case once: back to whoever handled it (the lead
+				// department, or the community), or, for a guided private matter, back to
+				// registration to be routed again (the guidance did not help).
 				next.State = CaseAccepted
+				if s.State == CaseGuided {
+					next.State = CaseRegistered
+					next.Route = RouteNone
+				}
 				next.Reopened++
 			} else {
 				next.State = CaseClosed
@@ -274,6 +352,9 @@ const (
 	MaxCaseAddress     = 200
 	MaxCaseReason      = 500
 	MaxCasePhotos      = 9
+	// Guidance for a private matter (引导办理): what the resident can do and where to go.
+	MinCaseGuidance = 5
+	MaxCaseGuidance = 1000
 )
 
 // NewCase is a report as it arrives from any channel. The position is required: every case is
@@ -341,17 +422,24 @@ type Case struct {
 	Category     string       `json:"category"`
 	CategoryName string       `json:"category_name"`
 	Kind         CategoryKind `json:"kind"`
-	Matter       Matter       `json:"matter"`
-	GridID       int64        `json:"grid_id"`
-	GridCode     string       `json:"grid_code"`
-	GridName     string       `json:"grid_name"`
-	Path         string       `json:"-"`
-	Lng          float64      `json:"lng"`
-	Lat          float64      `json:"lat"`
-	Address      string       `json:"address"`
-	Description  string       `json:"description"`
-	Channel      Channel      `json:"channel"`
-	ReporterID   *int64       `json:"-"`
+	// Matter is the case's matter (三事分办): its category's at intake, changed by the dispatching
+	// level when it registers or routes the case (with a reason when it differs from the
+	// category's, CategoryMatter).
+	Matter         Matter `json:"matter"`
+	CategoryMatter Matter `json:"category_matter"`
+	// Route is who took the case on; Guidance the text a guided (私事) case's resident was given.
+	Route       Route   `json:"route"`
+	Guidance    string  `json:"guidance,omitempty"`
+	GridID      int64   `json:"grid_id"`
+	GridCode    string  `json:"grid_code"`
+	GridName    string  `json:"grid_name"`
+	Path        string  `json:"-"`
+	Lng         float64 `json:"lng"`
+	Lat         float64 `json:"lat"`
+	Address     string  `json:"address"`
+	Description string  `json:"description"`
+	Channel     Channel `json:"channel"`
+	ReporterID  *int64  `json:"-"`
 	// ReporterName and ReporterPhone are masked unless the caller's role needs them (the
 	// dispatching level for the call-back); Masked says which.
 	ReporterName  string           `json:"reporter_name"`
@@ -387,7 +475,8 @@ type Case struct {
 // Status is the part of the case the state machine works on.
 func (c *Case) Status() CaseStatus {
 	return CaseStatus{State: c.State, Reopened: c.Reopened, Reworks: c.Reworks, Returns: c.Returns,
-		ExtendRequested: c.ExtendRequest != "", Extensions: c.Extensions, Rating: c.Rating, Level: c.Level}
+		ExtendRequested: c.ExtendRequest != "", Extensions: c.Extensions, Rating: c.Rating, Level: c.Level,
+		Matter: c.Matter, Route: c.Route}
 }
 
 // CaseNumber formats a case's number: the day it was received (CST) and its id.
@@ -451,6 +540,13 @@ type CaseActionIn struct {
 	Into int64 `json:"into"`
 	// Feedback and verification: photos.
 	Photos []string `json:"photos"`
+	// Matter (三事分办), on register and the routing actions: the case's matter from now on. A
+	// routing action routes its own matter (RouteMatter); a reason is required when the matter
+	// set differs from the category's.
+	Matter Matter `json:"matter"`
+	// Guide: what the resident can do and where to go (mediation, legal aid, the property
+	// company …), shown to the resident.
+	Guidance string `json:"guidance"`
 }
 
 // Validate checks the fields the action needs.
@@ -460,7 +556,7 @@ func (in *CaseActionIn) Validate() error {
 	for _, a := range CaseActions {
 		known = known || a == in.Action
 	}
-	v.Check(known, "action", "enum", "action must be one of register, void, dispatch, accept, return, feedback, verify_pass, verify_fail, rate, suspend, resume, request_extend, approve_extend, reject_extend, escalate, merge")
+	v.Check(known, "action", "enum", "action must be one of register, void, dispatch, accept, return, feedback, verify_pass, verify_fail, rate, suspend, resume, request_extend, approve_extend, reject_extend, escalate, merge, self_govern, guide")
 	v.Check(in.Version >= 0, "version", "min", "version must not be negative")
 	reason := utf8.RuneCountInString(strings.TrimSpace(in.Reason))
 	v.Check(reason <= MaxCaseReason, "reason", "max_length", "reason must be at most 500 characters")
@@ -486,6 +582,26 @@ func (in *CaseActionIn) Validate() error {
 		v.Check(in.Rating == RatingSatisfied || in.Rating == RatingBasic || in.Rating == RatingDissatisfied, "rating", "enum", "rating must be satisfied, basically_satisfied or dissatisfied")
 	case ActMerge:
 		v.Check(in.Into > 0, "into", "required", "the surviving case is required")
+	case ActGuide:
+		g := utf8.RuneCountInString(strings.TrimSpace(in.Guidance))
+		if g == 0 {
+			v.Add("guidance", "required", "guidance is required: what the resident can do and where to go")
+		} else {
+			v.Check(g >= MinCaseGuidance && g <= MaxCaseGuidance, "guidance", "length", fmt.Sprintf("guidance must be %d to %d characters", MinCaseGuidance, MaxCaseGuidance))
+		}
+	}
+	if in.Action != ActGuide {
+		v.Check(in.Guidance == "", "guidance", "guide_only", "guidance is given only with the action guide")
+	}
+	if in.Matter != "" {
+		switch {
+		case !in.Matter.Valid():
+			v.Add("matter", "enum", "matter must be public, community or private")
+		case in.Action != ActRegister && RouteMatter(in.Action) == "":
+			v.Add("matter", "route_only", "the matter is set only with register, dispatch, self_govern or guide")
+		case RouteMatter(in.Action) != "" && in.Matter != RouteMatter(in.Action):
+			v.Add("matter", "route", fmt.Sprintf("%s routes a %s matter", in.Action, RouteMatter(in.Action)))
+		}
 	}
 	if in.Action == ActRequestExtend {
 		if _, err := ParseLimit(in.Extend); err != nil {

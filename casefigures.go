@@ -86,6 +86,21 @@ func CaseRates(c map[string]int64, w SatisfactionWeights) []CaseFigure {
 	}
 }
 
+// MatterRates computes the figures of 三事分办 (001) from the rollup counts: the share of each
+// matter among the cases received (as they are classified now) and the community
+// self-governance's on-time rate, the community counted as a handler.
+func MatterRates(c map[string]int64) []CaseFigure {
+	f := func(k string) float64 { return float64(c[k]) }
+	split := f("received_public") + f("received_community") + f("received_private")
+	return []CaseFigure{
+		figure("public_share", "公事占比", f("received_public"), split, "公事数 ÷ (公事数 + 众事数 + 私事数)", "public ÷ (public + community + private)"),
+		figure("community_share", "众事占比", f("received_community"), split, "众事数 ÷ (公事数 + 众事数 + 私事数)", "community ÷ (public + community + private)"),
+		figure("private_share", "私事占比", f("received_private"), split, "私事数 ÷ (公事数 + 众事数 + 私事数)", "private ÷ (public + community + private)"),
+		figure("self_governance_on_time_rate", "社区自治按期办结率", f("self_handled_on_time"), f("self_handled"),
+			"社区自治按期反馈数 ÷ 社区自治反馈数", "fed back by the community on time ÷ fed back by the community"),
+	}
+}
+
 // DepartmentRates computes a department's figures from its rollup counts.
 func DepartmentRates(c map[string]int64) []CaseFigure {
 	f := func(k string) float64 { return float64(c[k]) }

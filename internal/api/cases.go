@@ -273,6 +273,10 @@ type publicCase struct {
 	Photos       []string          `json:"photos"`
 	Level        string            `json:"level"`
 	Explanation  string            `json:"explanation,omitempty"`
+	// Matter (三事分办) and, for a private matter the staff guided (引导办理), what the resident
+	// can do and where to go.
+	Matter   redgrid.Matter `json:"matter"`
+	Guidance string         `json:"guidance,omitempty"`
 }
 
 type publicCaseStep struct {
@@ -283,9 +287,12 @@ type publicCaseStep struct {
 
 func publicView(c redgrid.Case, token string) publicCase {
 	out := publicCase{Number: c.Number, State: c.State, Category: c.Category, CategoryName: c.CategoryName, GridName: c.GridName,
-		Address: c.Address, Description: c.Description, Rating: c.Rating, Rateable: c.State == redgrid.CaseVerified,
+		Address: c.Address, Description: c.Description, Rating: c.Rating, Rateable: c.State == redgrid.CaseVerified || c.State == redgrid.CaseGuided,
 		CreatedAt: c.CreatedAt, ClosedAt: c.ClosedAt, Timeline: []publicCaseStep{}, FollowToken: token, Departments: []string{},
-		Photos: c.Photos, Level: c.LevelName}
+		Photos: c.Photos, Level: c.LevelName, Matter: c.Matter}
+	if c.Route == redgrid.RouteGuide {
+		out.Guidance = c.Guidance
+	}
 	for _, d := range c.Departments {
 		if d.State != "returned" {
 			out.Departments = append(out.Departments, d.Name)
@@ -541,7 +548,7 @@ var caseStates = map[string]redgrid.CaseState{}
 
 func init() {
 	for _, st := range []redgrid.CaseState{redgrid.CaseReported, redgrid.CaseRegistered, redgrid.CaseVoided, redgrid.CaseDispatched,
-		redgrid.CaseAccepted, redgrid.CaseSuspended, redgrid.CaseHandled, redgrid.CaseVerified, redgrid.CaseClosed} {
+		redgrid.CaseAccepted, redgrid.CaseSuspended, redgrid.CaseHandled, redgrid.CaseVerified, redgrid.CaseClosed, redgrid.CaseGuided} {
 		caseStates[string(st)] = st
 	}
 }
@@ -707,7 +714,7 @@ func authorizeCase(p *redgrid.Principal) sqlstore.Authorize {
 	return func(c *redgrid.Case, a redgrid.CaseAction) (int64, error) {
 		roleOK, extension := false, false
 		for _, g := range p.Grants {
-			if !redgrid.RoleMayAct(g.Role, a) {
+			if !redgrid.RoleMayActOn(g.Role, a, c.Status()) {
 				continue
 			}
 			roleOK = true
@@ -838,6 +845,10 @@ type caseStats struct {
 	Counts      map[string]int64     `json:"counts"`
 	Figures     []redgrid.CaseFigure `json:"figures"`
 	Departments []deptFigures        `json:"departments"`
+	// Matters: the cases received split by matter (三事分办: public 公事, community 众事,
+	// private 私事), with their figures; the counts are also in Counts (received_public …).
+	Matters       map[redgrid.Matter]int64 `json:"matters"`
+	MatterFigures []redgrid.CaseFigure     `json:"matter_figures"`
 }
 
 // caseStats: GET /api/v1/stats/cases?node=&from=&to= — figures of the cases received in the
@@ -880,7 +891,10 @@ func (s *Server) caseStats(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 	}
 	counts["in_progress"] = redgrid.InProgress(counts)
 	out := caseStats{Node: redgrid.NodeRef{ID: n.ID, Kind: n.Kind, Name: n.Name, Code: n.Code}, From: from, To: to, Counts: counts,
-		Figures: redgrid.CaseRates(counts, *s.cfg.Satisfaction), Departments: []deptFigures{}}
+		Figures: redgrid.CaseRates(counts, *s.cfg.Satisfaction), Departments: []deptFigures{},
+		Matters: map[redgrid.Matter]int64{redgrid.MatterPublic: counts["received_public"], redgrid.MatterCommunity: counts["received_community"],
+			redgrid.MatterPrivate: counts["received_private"]},
+		MatterFigures: redgrid.MatterRates(counts)}
 	depts, err := s.store.DepartmentCounts(r.Context(), node, from, to)
 	if err != nil {
 		return err

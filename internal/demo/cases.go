@@ -113,22 +113,32 @@ func (g *gen) advance(c redgrid.Case, step int, dept redgrid.Org, deptUser strin
 		{"community1", redgrid.CaseActionIn{Action: redgrid.ActVerifyPass, Reason: "现场核查，问题已解决"}},
 		{"street1", redgrid.CaseActionIn{Action: redgrid.ActRate, Rating: redgrid.RatingSatisfied, Resolved: &yes}},
 	}
+	if c.Matter == redgrid.MatterCommunity {
+		// 众事商量办: the community takes the case on itself (no department), then the same loop.
+		chain = []act{
+			chain[0],
+			{"street1", redgrid.CaseActionIn{Action: redgrid.ActSelfGovern, Reason: "小区居民协商解决"}},
+			{"community1", redgrid.CaseActionIn{Action: redgrid.ActFeedback, Reason: "已召集居民议事，达成处理意见并落实"}},
+			chain[4], chain[5],
+		}
+		deptUser, lead = "community1", 0
+	}
 	var acts []act
 	switch step {
 	case 7: // 挂账
-		acts = append(chain[:3:3], act{deptUser, redgrid.CaseActionIn{Action: redgrid.ActSuspend, Reason: "涉及规划调整，需等待区级统一改造",
+		acts = append(chain[:len(chain)-3:len(chain)-3], act{deptUser, redgrid.CaseActionIn{Action: redgrid.ActSuspend, Reason: "涉及规划调整，需等待区级统一改造",
 			Explanation: "因客观条件暂时无法办理，已向居民做好解释，列入明年改造计划"}})
 	case 8: // 作废
 		acts = []act{{"street1", redgrid.CaseActionIn{Action: redgrid.ActVoid, Reason: "重复上报"}}}
 	case 9: // 申请延期
-		acts = append(chain[:3:3], act{deptUser, redgrid.CaseActionIn{Action: redgrid.ActRequestExtend, Extend: "3d", Reason: "需协调产权单位共同处理"}})
+		acts = append(chain[:len(chain)-3:len(chain)-3], act{deptUser, redgrid.CaseActionIn{Action: redgrid.ActRequestExtend, Extend: "3d", Reason: "需协调产权单位共同处理"}})
 	default: // 0 reported … 6 closed and rated
-		acts = chain[:step]
+		acts = chain[:min(step, len(chain))]
 	}
 	for _, a := range acts {
 		authorize := func(*redgrid.Case, redgrid.CaseAction) (int64, error) {
 			if a.user == deptUser {
-				return dept.ID, nil
+				return lead, nil // 0 for the community's own steps
 			}
 			return 0, nil
 		}

@@ -274,3 +274,29 @@ func TestQueryRequestIDs(t *testing.T) {
 		t.Errorf("service_code keeps its own limit: %d %v", len(q.ServiceCodes), err)
 	}
 }
+
+// 三事分办: a community matter handed to the community is in progress; a guided private matter
+// is no council's responsibility but stays open, since the resident's dissatisfaction routes it
+// again (REOPEN); a guided case that closes after the call-back is closed.
+func TestMatterStatuses(t *testing.T) {
+	if Status(redgrid.CaseGuided) != "open" {
+		t.Errorf("guided: %s", Status(redgrid.CaseGuided))
+	}
+	for _, c := range []struct {
+		action string
+		to     redgrid.CaseState
+		want   string
+	}{
+		{"self_govern", redgrid.CaseAccepted, StatusInProgress},
+		{"guide", redgrid.CaseGuided, StatusNotResponsible},
+		{"rate", redgrid.CaseRegistered, StatusReopen},
+		{"rate", redgrid.CaseClosed, StatusClosed},
+	} {
+		if got, text, ok := Step(c.action, c.to, ""); !ok || got != c.want || text == "" {
+			t.Errorf("Step(%s → %s) = %s %q %v, want %s", c.action, c.to, got, text, ok, c.want)
+		}
+	}
+	if StateNote(redgrid.CaseGuided) == "" {
+		t.Error("no note for a guided case")
+	}
+}

@@ -3,7 +3,8 @@ package open311
 import "github.com/redgrid/redgrid"
 
 // Status is a case's Open311 status: closed once nothing more will be done (closed, voided —
-// which includes a duplicate merged into another case), open before.
+// which includes a duplicate merged into another case), open before — a guided private matter
+// (guided) too, since the resident's dissatisfaction at the call-back routes it again.
 func Status(s redgrid.CaseState) string {
 	if s.Final() {
 		return "closed"
@@ -55,6 +56,10 @@ var steps = map[string]step{
 	string(redgrid.ActEscalate):      {StatusInvestigating, "已提交%s研究解决 (escalated)"},
 	string(redgrid.ActVoid):          {StatusNoFurtherAction, "不予立案 (not taken up)"},
 	string(redgrid.ActMerge):         {StatusDuplicate, "重复上报，已并入另一案件办理 (duplicate)"},
+	// 三事分办 (001): a community matter handled by the community itself and put before the
+	// residents; a private matter answered with guidance — no council department will act on it.
+	string(redgrid.ActSelfGovern): {StatusInProgress, "已交社区自治办理，列入居民议事 (handed to the community's self-governance)"},
+	string(redgrid.ActGuide):      {StatusNotResponsible, "属个人事务，已告知办理途径 (a private matter: guidance given)"},
 }
 
 // Step returns the extended status and public text of a case event (action, the state it led
@@ -63,6 +68,9 @@ func Step(action string, to redgrid.CaseState, detail string) (status, text stri
 	if action == string(redgrid.ActRate) {
 		if to == redgrid.CaseClosed {
 			return StatusClosed, "已回访，结案 (closed after the call-back)", true
+		}
+		if to == redgrid.CaseRegistered { // a guided case the resident was not satisfied with
+			return StatusReopen, "居民对引导不满意，重新分办 (reopened to be routed again)", true
 		}
 		return StatusInProgress, "居民不满意，重新办理 (reopened after the call-back)", true
 	}
@@ -97,6 +105,8 @@ func StateNote(s redgrid.CaseState) string {
 		return "已处置，待现场核查 (handled)"
 	case redgrid.CaseVerified:
 		return "已核查，待回访 (verified)"
+	case redgrid.CaseGuided:
+		return "已告知办理途径，待回访 (guided)"
 	case redgrid.CaseClosed:
 		return "已结案 (closed)"
 	case redgrid.CaseVoided:

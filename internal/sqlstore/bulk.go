@@ -27,8 +27,8 @@ type bulkTable struct {
 // The tables of a new case, in the order they are written (the later ones refer to cases).
 var bulkTables = [...]bulkTable{
 	{"cases", `id, state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
-		reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at`, 21,
-		"bigint text bigint bigint text float8 float8 text text text bigint text text boolean text text timestamptz text text timestamptz timestamptz"},
+		reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at, matter`, 22,
+		"bigint text bigint bigint text float8 float8 text text text bigint text text boolean text text timestamptz text text timestamptz timestamptz text"},
 	{"case_events", "case_id, at, actor_id, actor, action, from_state, to_state, reason, detail", 9,
 		"bigint timestamptz bigint text text text text text text"},
 	{"case_deadlines", "case_id, stage, started_at, due_at, remind_at", 5, "bigint text timestamptz timestamptz timestamptz"},

@@ -54,6 +54,10 @@ const (
 	fHandleLate
 	fClosed
 	fRespondedOnTime
+	fSelfGoverned      // handed to community self-governance (交社区自治)
+	fSelfHandled       // the community fed back
+	fSelfHandledOnTime // … within its handling deadline
+	fGuided            // a private matter given guidance (引导办理)
 )
 
 // Stages whose deadlines run.
@@ -343,10 +347,10 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 	}
 	fn := func(t *tx, acc *rollupAcc) error {
 		err := t.queryRow(`INSERT INTO cases (state, category_id, node_id, path, lng, lat, address, description, channel, reporter_id,
-			reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			reporter_name, reporter_phone, anonymous, follow_hash, stage, due_at, photos, received_day, created_at, updated_at, matter)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel, ci.ReporterID,
-			in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now).Scan(&id)
+			in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now, string(ci.Category.Matter)).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -381,6 +385,7 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			}
 		}
 		acc.add(ci.GridPath, day, rcReceived, 1)
+		acc.add(ci.GridPath, day, receivedOf(ci.Category.Matter), 1)
 		return nil
 	}
 	var bulk *bulkRow
@@ -395,10 +400,13 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 			return redgrid.Case{}, false, err
 		}
 		actorID, actorName := actorCols(actor)
-		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) { acc.add(ci.GridPath, day, rcReceived, 1) }, near: near,
+		bulk = &bulkRow{id: &id, rollup: func(acc *rollupAcc) {
+			acc.add(ci.GridPath, day, rcReceived, 1)
+			acc.add(ci.GridPath, day, receivedOf(ci.Category.Matter), 1)
+		}, near: near,
 			values: func(id int64) (v [len(bulkTables)][]any) {
 				v[0] = []any{id, redgrid.CaseReported, ci.Category.ID, ci.GridID, ci.GridPath, ci.Lng, ci.Lat, in.Address, in.Description, in.Channel,
-					ci.ReporterID, in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now}
+					ci.ReporterID, in.ReporterName, in.ReporterPhone, in.Anonymous, follow, StageRegister, due, photos, day, now, now, string(ci.Category.Matter)}
 				v[1] = []any{id, now, actorID, actorName, "report", "", string(redgrid.CaseReported), "", string(evJSON)}
 				v[2] = []any{id, StageRegister, now, due, remind}
 				v[3] = []any{now, actorID, actorName, "case.report", "case/" + strconv.FormatInt(id, 10), redgrid.OutcomeOK, actor.RemoteAddr, actor.RequestID, string(auJSON)}
@@ -419,7 +427,7 @@ func (s *Store) CreateCase(ctx context.Context, ci CaseIntake) (redgrid.Case, bo
 		return redgrid.Case{}, false, err
 	}
 	c := redgrid.Case{ID: id, Number: redgrid.CaseNumber(now, id), State: redgrid.CaseReported, Category: ci.Category.Code,
-		CategoryName: ci.Category.Name, Kind: ci.Category.Kind, Matter: ci.Category.Matter, GridID: ci.GridID, GridCode: ci.GridCode,
+		CategoryName: ci.Category.Name, Kind: ci.Category.Kind, Matter: ci.Category.Matter, CategoryMatter: ci.Category.Matter, GridID: ci.GridID, GridCode: ci.GridCode,
 		GridName: ci.GridName, Path: ci.GridPath, Lng: ci.Lng, Lat: ci.Lat, Address: in.Address, Description: in.Description,
 		Channel: in.Channel, ReporterID: ci.ReporterID, ReporterName: ci.In.ReporterName, ReporterPhone: ci.In.ReporterPhone,
 		Anonymous: in.Anonymous, Departments: []redgrid.CaseDepartment{}, LevelName: redgrid.LevelGrid.Name(), Stage: StageRegister,
@@ -483,7 +491,7 @@ func (t *tx) caseEventID(caseID int64, action string, from, to redgrid.CaseState
 const caseCols = `c.id, c.state, c.category_id, c.node_id, n.code, n.name, c.path, c.lng, c.lat, c.address, c.description, c.channel,
 	c.reporter_id, c.reporter_name, c.reporter_phone, c.anonymous, c.lead_org_id, c.level, c.stage, c.due_at, c.overdue, c.paused_s,
 	c.reopened, c.reworks, c.returns, c.extensions, c.extend_request, c.rating, c.resolved, c.merged_into, c.photos, c.flags,
-	c.version, c.created_at, c.updated_at, c.closed_at, c.received_day, c.dispatch_node_id`
+	c.version, c.created_at, c.updated_at, c.closed_at, c.received_day, c.dispatch_node_id, c.matter, c.route, c.guidance`
 
 type caseRow struct {
 	redgrid.Case
@@ -503,7 +511,7 @@ func scanCase(r scanner) (caseRow, error) {
 	err := r.Scan(&c.ID, &c.State, &c.categoryID, &c.GridID, &c.GridCode, &c.GridName, &c.Path, &c.Lng, &c.Lat, &c.Address, &c.Description, &c.Channel,
 		&c.ReporterID, &c.ReporterName, &c.ReporterPhone, &c.Anonymous, &c.leadOrg, &c.Level, &c.Stage, &dueRaw, &c.Overdue, &c.pausedS,
 		&c.Reopened, &c.Reworks, &c.Returns, &c.Extensions, &c.ExtendRequest, &c.Rating, &c.Resolved, &c.MergedInto, &photos, &c.flags,
-		&c.Version, &created, &updated, &closedRaw, &c.day, &c.DispatchNodeID)
+		&c.Version, &created, &updated, &closedRaw, &c.day, &c.DispatchNodeID, &c.Matter, &c.Route, &c.Guidance)
 	if err != nil {
 		return c, err
 	}
@@ -535,7 +543,10 @@ func (s *Store) fillCategory(ctx context.Context, c *caseRow) error {
 	if err != nil {
 		return err
 	}
-	c.Category, c.CategoryName, c.Kind, c.Matter = cat.Code, cat.Name, cat.Kind, cat.Matter
+	c.Category, c.CategoryName, c.Kind, c.CategoryMatter = cat.Code, cat.Name, cat.Kind, cat.Matter
+	if c.Matter == "" {
+		c.Matter = cat.Matter
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redgrid/redgrid"
@@ -115,18 +116,45 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 	if c.leadOrg != nil {
 		lead = deptOf(&c.Case, *c.leadOrg)
 	}
+	community := c.Route == redgrid.RouteCommunity
 	switch in.Action {
 	case redgrid.ActAccept, redgrid.ActReturn, redgrid.ActFeedback, redgrid.ActRequestExtend:
-		if lead == nil || lead.OrgID != org {
+		// On a case the community handles itself, the role check (RoleMayActOn) has let only
+		// its staff feed back or ask for an extension.
+		if !community && (lead == nil || lead.OrgID != org) {
 			return redgrid.Errorf(redgrid.KindForbidden, "only a department dispatched to case %d may %s it", id, in.Action)
 		}
 	}
-	next, err := c.Status().Apply(in.Action, in.Rating)
+	// 三事分办: the matter the case is registered or routed as; a routing action must fit it.
+	status := c.Status()
+	matter := c.Matter
+	if in.Matter != "" {
+		matter = in.Matter
+		status.Matter = in.Matter
+	}
+	next, err := status.Apply(in.Action, in.Rating)
 	if err != nil {
 		return err
 	}
 	from := c.State
 	detail := map[string]any{}
+	if matter != c.Matter {
+		if matter != cat.Matter && strings.TrimSpace(in.Reason) == "" {
+			return redgrid.Invalid("reason", "matter_change", fmt.Sprintf("a reason is required to take a %s matter as a %s one (the category %s is a %s matter)",
+				c.Matter, matter, cat.Name, cat.Matter))
+		}
+		var splitFrom int64
+		if err := t.queryRow("SELECT from_id FROM case_matter_split").Scan(&splitFrom); err != nil {
+			return err
+		}
+		if id >= splitFrom { // counted by matter when received (migration 0023)
+			acc.add(c.Path, c.day, receivedOf(c.Matter), -1)
+			acc.add(c.Path, c.day, receivedOf(matter), 1)
+		}
+		detail["matter"], detail["matter_from"] = matter, c.Matter
+	}
+	route := next.Route
+	guidance := c.Guidance
 	stage, due := c.Stage, c.DueAt
 	paused := c.pausedS
 	flags := c.flags
@@ -173,6 +201,48 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		once(fDispatched, rcDispatched)
 		stage, due = StageAccept, &leadDue
 		detail["lead_department_id"], detail["co_department_ids"] = *in.Lead, in.Co
+	case redgrid.ActSelfGovern:
+		comm, err := t.communityOf(&c)
+		if err != nil {
+			return err
+		}
+		if err := t.closeDeadlines(id, StageRegister, 0); err != nil {
+			return err
+		}
+		d, err := t.addDeadline(id, StageHandle, 0, now, handL)
+		if err != nil {
+			return err
+		}
+		once(fRegistered, rcRegistered)
+		once(fSelfGoverned, rcSelfGoverned)
+		// 众事商量办: the case goes on the list of the community's next meeting (居民议事会 or
+		// 联席会议, both recorded as meetings of the community) for the residents to deliberate.
+		reason := "交社区自治，居民协商"
+		if r := strings.TrimSpace(in.Reason); r != "" {
+			reason += "：" + r
+		}
+		if err := t.agendaAt(&c, redgrid.LevelCommunity, comm, reason, now); err != nil {
+			return err
+		}
+		if err := t.notify(communityPath(c.Path), nil, id, "self_govern", fmt.Sprintf("案件 %s（%s，%s）交社区自治办理，请于 %s 前反馈，已列入社区下次议事议题",
+			c.Number, c.CategoryName, c.GridName, fmtCST(d))); err != nil {
+			return err
+		}
+		stage, due = StageHandle, &d
+		detail["community_id"], detail["due_at"] = comm, d
+		// No department was dispatched: the levels above the community decide its extensions
+		// (RoleMayActOn), whoever dispatched the case before a return.
+		c.DispatchNodeID = nil
+	case redgrid.ActGuide:
+		if err := t.closeDeadlines(id, StageRegister, 0); err != nil {
+			return err
+		}
+		once(fRegistered, rcRegistered)
+		once(fGuided, rcGuided)
+		c.DispatchNodeID = nil
+		guidance = strings.TrimSpace(in.Guidance)
+		detail["guidance"] = guidance
+		stage, due = StageRate, nil
 	case redgrid.ActAccept:
 		onTime, err := t.deptAccept(acc, &c, lead, handL, now, detail)
 		if err != nil {
@@ -210,7 +280,23 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		stage, due = StageRegister, &d
 		c.leadOrg = nil
 	case redgrid.ActFeedback:
-		if err := t.deptFeedback(acc, &c, lead, now, detail); err != nil {
+		if community {
+			// The community's own feedback, against its handling deadline.
+			onTime := due == nil || !now.After(*due)
+			if err := t.closeDeadlines(id, StageHandle, 0); err != nil {
+				return err
+			}
+			if flags&fSelfHandled == 0 {
+				once(fSelfHandled, rcSelfHandled)
+				if onTime {
+					once(fSelfHandledOnTime, rcSelfHandledOnTime)
+				}
+			}
+			if !onTime {
+				flags |= fHandleLate
+			}
+			detail["community"], detail["on_time"] = true, onTime
+		} else if err := t.deptFeedback(acc, &c, lead, now, detail); err != nil {
 			return err
 		}
 		flags |= c.flags & fHandleLate
@@ -232,7 +318,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		}
 	case redgrid.ActVerifyFail:
 		once(fReworked, rcReworked)
-		d, err := t.reopenLead(&c, lead, handL, now)
+		d, err := t.reopenHandler(&c, lead, handL, now)
 		if err != nil {
 			return err
 		}
@@ -266,9 +352,18 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 				return err
 			}
 			stage, due = "", nil
+		} else if from == redgrid.CaseGuided {
+			// Dissatisfied with the guidance: reopened once, back to registration to be routed
+			// again, with the register-and-dispatch deadline running anew.
+			d, err := t.addDeadline(id, StageRegister, 0, now, regL)
+			if err != nil {
+				return err
+			}
+			guidance = ""
+			stage, due = StageRegister, &d
 		} else {
-			// Dissatisfied: reopened once, back to the department that handled it.
-			d, err := t.reopenLead(&c, lead, handL, now)
+			// Dissatisfied: reopened once, back to whoever handled it.
+			d, err := t.reopenHandler(&c, lead, handL, now)
 			if err != nil {
 				return err
 			}
@@ -295,11 +390,11 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			if paused != nil {
 				left = time.Duration(*paused) * time.Second
 			}
-			hd, err := t.addDeadlineDur(id, StageHandle, *c.leadOrg, now, left)
+			hd, err := t.addDeadlineDur(id, StageHandle, handlerOrg(&c), now, left)
 			if err != nil {
 				return err
 			}
-			if _, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", hd, id, *c.leadOrg); err != nil {
+			if err := t.setHandleDue(&c, hd); err != nil {
 				return err
 			}
 			d = &hd
@@ -324,13 +419,13 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 			return err
 		}
 		d = d.UTC()
-		if err := t.closeDeadlines(id, StageHandle, *c.leadOrg); err != nil {
+		if err := t.closeDeadlines(id, StageHandle, handlerOrg(&c)); err != nil {
 			return err
 		}
-		if _, err := t.addDeadlineDur(id, StageHandle, *c.leadOrg, now, s.cal.Between(now, d)); err != nil {
+		if _, err := t.addDeadlineDur(id, StageHandle, handlerOrg(&c), now, s.cal.Between(now, d)); err != nil {
 			return err
 		}
-		if _, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", d, id, *c.leadOrg); err != nil {
+		if err := t.setHandleDue(&c, d); err != nil {
 			return err
 		}
 		once(fExtended, rcExtended)
@@ -351,9 +446,9 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 	}
 	_, err = t.exec(`UPDATE cases SET state = ?, lead_org_id = ?, level = ?, stage = ?, due_at = ?, paused_s = ?, reopened = ?, reworks = ?,
 		returns = ?, extensions = ?, extend_request = ?, rating = ?, resolved = ?, merged_into = ?, flags = ?, closed_at = ?,
-		dispatch_node_id = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		dispatch_node_id = ?, matter = ?, route = ?, guidance = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 		next.State, c.leadOrg, int(next.Level), stage, due, paused, next.Reopened, next.Reworks, next.Returns, next.Extensions,
-		extendReq, string(rating), resolved, merged, flags, closedAt, c.DispatchNodeID, now, id)
+		extendReq, string(rating), resolved, merged, flags, closedAt, c.DispatchNodeID, string(matter), string(route), guidance, now, id)
 	if err != nil {
 		return err
 	}
@@ -526,9 +621,51 @@ func (t *tx) deptFeedback(acc *rollupAcc, c *caseRow, d *redgrid.CaseDepartment,
 	return nil
 }
 
-// reopenLead sends the case back to its lead department (rework or dissatisfaction) with a new
-// handling deadline.
-func (t *tx) reopenLead(c *caseRow, lead *redgrid.CaseDepartment, handL redgrid.Limit, now time.Time) (time.Time, error) {
+// handlerOrg is the department whose handling deadline runs on the case: its lead department, or
+// 0 for a case its community handles itself.
+func handlerOrg(c *caseRow) int64 {
+	if c.Route == redgrid.RouteCommunity || c.leadOrg == nil {
+		return 0
+	}
+	return *c.leadOrg
+}
+
+// setHandleDue records a new handling deadline on the lead department's row (a community's
+// deadline is the case's own).
+func (t *tx) setHandleDue(c *caseRow, d time.Time) error {
+	if org := handlerOrg(c); org != 0 {
+		_, err := t.exec("UPDATE case_orgs SET handle_due = ? WHERE case_id = ? AND org_id = ?", d, c.ID, org)
+		return err
+	}
+	return nil
+}
+
+// communityOf is the community whose own self-governance takes a case (交社区自治): the
+// community its grid lies in; KindConflict when the case's node lies in none.
+func (t *tx) communityOf(c *caseRow) (int64, error) {
+	ids := pathInts(c.Path)
+	if len(ids) >= 3 {
+		var kind string
+		err := t.queryRow("SELECT kind FROM nodes WHERE id = ?", ids[2]).Scan(&kind)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		if kind == string(redgrid.KindCommunity) {
+			return ids[2], nil
+		}
+	}
+	return 0, redgrid.Errorf(redgrid.KindConflict, "case %d lies in no community: a community matter is handled by the community of its grid", c.ID)
+}
+
+// reopenHandler sends the case back to whoever handled it (rework or dissatisfaction) with a new
+// handling deadline: the lead department, or the community handling it itself.
+func (t *tx) reopenHandler(c *caseRow, lead *redgrid.CaseDepartment, handL redgrid.Limit, now time.Time) (time.Time, error) {
+	if c.Route == redgrid.RouteCommunity {
+		if err := t.closeDeadlines(c.ID, StageHandle, 0); err != nil {
+			return time.Time{}, err
+		}
+		return t.addDeadline(c.ID, StageHandle, 0, now, handL)
+	}
 	if lead == nil {
 		return time.Time{}, redgrid.Errorf(redgrid.KindConflict, "case %d has no lead department", c.ID)
 	}
@@ -577,8 +714,7 @@ func (t *tx) agenda(c *caseRow, level redgrid.Level, reason string, now time.Tim
 		idx = 0
 	}
 	node := ids[idx]
-	if _, err := t.exec("INSERT INTO agenda_items (case_id, level, node_id, reason, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, level) DO NOTHING",
-		c.ID, int(level), node, reason, now); err != nil {
+	if err := t.agendaAt(c, level, node, reason, now); err != nil {
 		return err
 	}
 	path := "/"
@@ -586,6 +722,13 @@ func (t *tx) agenda(c *caseRow, level redgrid.Level, reason string, now time.Tim
 		path += strconv.FormatInt(id, 10) + "/"
 	}
 	return t.notify(path, nil, c.ID, "escalate", fmt.Sprintf("案件 %s（%s，%s）上提至%s，已列入下次会议议题", c.Number, c.CategoryName, c.GridName, level.Name()))
+}
+
+// agendaAt puts the case on the list of the next meeting held at node for level (once per level).
+func (t *tx) agendaAt(c *caseRow, level redgrid.Level, node int64, reason string, now time.Time) error {
+	_, err := t.exec("INSERT INTO agenda_items (case_id, level, node_id, reason, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, level) DO NOTHING",
+		c.ID, int(level), node, reason, now)
+	return err
 }
 
 func (t *tx) closeDeadlines(caseID int64, stage string, org int64) error {
@@ -642,7 +785,7 @@ func (t *tx) notify(path string, org *int64, caseID int64, kind, text string) er
 	if t.s.cases.PublicURL != "" {
 		link = t.s.cases.PublicURL + "/cases/" + strconv.FormatInt(caseID, 10)
 	}
-	title := map[string]string{"dispatch": "新派单", "remind": "时限提醒", "overdue": "超时告警", "escalate": "案件上提"}[kind]
+	title := map[string]string{"dispatch": "新派单", "self_govern": "交社区自治", "remind": "时限提醒", "overdue": "超时告警", "escalate": "案件上提"}[kind]
 	if title == "" || !t.s.cases.Webhooks {
 		return nil
 	}

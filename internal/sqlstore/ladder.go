@@ -195,7 +195,7 @@ func (t *tx) pauseDeadlines(c *caseRow, now time.Time) (int64, error) {
 		if o.due.After(now) {
 			left = int64(t.s.cal.Between(now, o.due) / time.Second)
 		}
-		if o.stage == StageHandle && o.org != nil && c.leadOrg != nil && *o.org == *c.leadOrg {
+		if o.stage == StageHandle && handlerRow(c, o.org) {
 			lead = left
 		}
 		if _, err := t.exec("UPDATE case_deadlines SET done_at = ?, paused_s = ? WHERE id = ?", now, left, o.id); err != nil {
@@ -207,7 +207,8 @@ func (t *tx) pauseDeadlines(c *caseRow, now time.Time) (int64, error) {
 
 // resumeDeadlines starts again every deadline a suspension paused, each with the working time it
 // had left (a reminder already sent or an overdue already fired is not repeated), and moves the
-// departments' due times with them. It returns the lead's new handling deadline, if one was paused.
+// departments' due times with them. It returns the handler's new handling deadline (the lead
+// department's or the community's), if one was paused.
 func (t *tx) resumeDeadlines(c *caseRow, now time.Time) (*time.Time, error) {
 	rows, err := t.query("SELECT id, stage, org_id, started_at, due_at, remind_at, reminded_at, fired_at, done_at, paused_s FROM case_deadlines WHERE case_id = ? AND paused_s IS NOT NULL", c.ID)
 	if err != nil {
@@ -264,6 +265,10 @@ func (t *tx) resumeDeadlines(c *caseRow, now time.Time) (*time.Time, error) {
 		if _, err := t.exec("UPDATE case_deadlines SET paused_s = NULL WHERE id = ?", p.id); err != nil {
 			return nil, err
 		}
+		if p.stage == StageHandle && handlerRow(c, p.org) {
+			d := due
+			leadDue = &d
+		}
 		if p.org == nil {
 			continue
 		}
@@ -273,12 +278,18 @@ func (t *tx) resumeDeadlines(c *caseRow, now time.Time) (*time.Time, error) {
 				return nil, err
 			}
 		}
-		if p.stage == StageHandle && c.leadOrg != nil && *p.org == *c.leadOrg {
-			d := due
-			leadDue = &d
-		}
 	}
 	return leadDue, nil
+}
+
+// handlerRow reports whether a deadline row of org (nil: none) is the case's handler's: the lead
+// department's, or for a case the community took on (交社区自治) the row with no department.
+func handlerRow(c *caseRow, org *int64) bool {
+	h := handlerOrg(c)
+	if org == nil {
+		return h == 0
+	}
+	return *org == h
 }
 
 // dispatcherNode is the node at which the acting user dispatches the case at path: the nearest

@@ -99,7 +99,7 @@ func (s *Store) CaseUpdates(ctx context.Context, from, to time.Time, actions []s
 		args = append(args, a)
 	}
 	args = append(args, limit)
-	rows, err := s.query(ctx, `SELECT e.id, e.at, e.action, e.from_state, e.to_state, e.detail, c.id, c.created_at, c.category_id
+	rows, err := s.query(ctx, `SELECT e.id, e.at, e.action, e.from_state, e.to_state, e.detail, c.id, c.created_at, c.category_id, c.matter
 		FROM case_events e JOIN cases c ON c.id = e.case_id
 		WHERE e.at >= ? AND e.at <= ? AND e.action IN (`+in+`) ORDER BY e.at, e.id LIMIT ?`, args...)
 	if err != nil {
@@ -113,10 +113,11 @@ func (s *Store) CaseUpdates(ctx context.Context, from, to time.Time, actions []s
 		var at, created timeCol
 		var detail string
 		var cat int64
-		if err := rows.Scan(&u.ID, &at, &u.Action, &u.From, &u.To, &detail, &u.CaseID, &created, &cat); err != nil {
+		var matter string
+		if err := rows.Scan(&u.ID, &at, &u.Action, &u.From, &u.To, &detail, &u.CaseID, &created, &cat, &matter); err != nil {
 			return nil, fmt.Errorf("case updates: %w", err)
 		}
-		u.At, u.CaseNumber = at.t, redgrid.CaseNumber(created.t, u.CaseID)
+		u.At, u.CaseNumber, u.Matter = at.t, redgrid.CaseNumber(created.t, u.CaseID), redgrid.Matter(matter)
 		if detail != "{}" {
 			json.Unmarshal([]byte(detail), &u.Detail)
 		}
@@ -129,7 +130,10 @@ func (s *Store) CaseUpdates(ctx context.Context, from, to time.Time, actions []s
 	rows.Close()
 	cs, err := s.categoriesOf(ctx, cats)
 	for i, c := range cs {
-		out[i].Category, out[i].CategoryName, out[i].Matter = c.Code, c.Name, c.Matter
+		out[i].Category, out[i].CategoryName = c.Code, c.Name
+		if out[i].Matter == "" {
+			out[i].Matter = c.Matter
+		}
 	}
 	return out, err
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/redgrid/redgrid"
 )
 
 // RebuildRollups recomputes every rollup, for a repair after a restore: the one place a rollup is
@@ -27,22 +29,24 @@ func (t *tx) rebuildCaseRollup() error {
 			return err
 		}
 	}
-	rows, err := t.query("SELECT path, received_day, state, flags, rating, resolved FROM cases")
+	rows, err := t.query("SELECT path, received_day, state, flags, rating, resolved, matter FROM cases")
 	if err != nil {
 		return err
 	}
 	acc := newRollupAcc()
 	for rows.Next() {
-		var path, day, state, rating string
+		var path, day, state, rating, matter string
 		var flags int
 		var resolved *bool
-		if err := rows.Scan(&path, &day, &state, &flags, &rating, &resolved); err != nil {
+		if err := rows.Scan(&path, &day, &state, &flags, &rating, &resolved, &matter); err != nil {
 			rows.Close()
 			return err
 		}
 		acc.add(path, day, rcReceived, 1)
+		acc.add(path, day, receivedOf(redgrid.Matter(matter)), 1)
 		for flag, col := range map[int]string{fRegistered: rcRegistered, fDispatched: rcDispatched, fHandled: rcHandled,
-			fReworked: rcReworked, fExtended: rcExtended, fDue: rcDue, fOverdue: rcOverdue, fClosed: rcClosed, fRespondedOnTime: rcResponded} {
+			fReworked: rcReworked, fExtended: rcExtended, fDue: rcDue, fOverdue: rcOverdue, fClosed: rcClosed, fRespondedOnTime: rcResponded,
+			fSelfGoverned: rcSelfGoverned, fSelfHandled: rcSelfHandled, fSelfHandledOnTime: rcSelfHandledOnTime, fGuided: rcGuided} {
 			if flags&flag != 0 {
 				acc.add(path, day, col, 1)
 			}
@@ -69,7 +73,12 @@ func (t *tx) rebuildCaseRollup() error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return acc.flush(t)
+	if err := acc.flush(t); err != nil {
+		return err
+	}
+	// every case is counted by matter now (migration 0023)
+	_, err = t.exec("UPDATE case_matter_split SET from_id = 0")
+	return err
 }
 
 // rebuildChunk is how many case ids the department rebuild reads at a time.

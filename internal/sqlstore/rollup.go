@@ -28,12 +28,33 @@ const (
 	rcBasic        = "basic"
 	rcDissatisfied = "dissatisfied"
 	rcResolved     = "resolved"
+	// 三事分办: received by matter (moved when the dispatching level changes a case's matter),
+	// handed to community self-governance, fed back by the community (on time), guided.
+	rcReceivedPublic    = "received_public"
+	rcReceivedCommunity = "received_community"
+	rcReceivedPrivate   = "received_private"
+	rcSelfGoverned      = "self_governed"
+	rcSelfHandled       = "self_handled"
+	rcSelfHandledOnTime = "self_handled_on_time"
+	rcGuided            = "guided"
 )
+
+// receivedOf is the received counter of a matter.
+func receivedOf(m redgrid.Matter) string {
+	switch m {
+	case redgrid.MatterCommunity:
+		return rcReceivedCommunity
+	case redgrid.MatterPrivate:
+		return rcReceivedPrivate
+	}
+	return rcReceivedPublic
+}
 
 // rollupCols lists the case_rollup counters in table order.
 var rollupCols = []string{rcReceived, rcRegistered, rcVoided, rcDispatched, rcResponded, rcHandled, rcReworked,
 	rcExtended, rcClosed, rcClosedOnTime, rcDue, rcSuspended, rcOverdue, rcCallbacks, rcSatisfied, rcBasic,
-	rcDissatisfied, rcResolved}
+	rcDissatisfied, rcResolved, rcReceivedPublic, rcReceivedCommunity, rcReceivedPrivate, rcSelfGoverned, rcSelfHandled,
+	rcSelfHandledOnTime, rcGuided}
 
 // Department counters (case_org_rollup).
 const (

@@ -24,9 +24,9 @@ type SynthCases struct {
 
 // synthTable is the columns of a synthetic case.
 var synthTable = bulkTable{"cases", `id, state, category_id, node_id, path, lng, lat, address, description, channel, reporter_name,
-	reporter_phone, anonymous, stage, received_day, flags, rating, resolved, lead_org_id, closed_at, created_at, updated_at`, 22, ""}
+	reporter_phone, anonymous, stage, received_day, flags, rating, resolved, lead_org_id, closed_at, created_at, updated_at, matter, route`, 24, ""}
 
-// synthChunk is the rows per INSERT statement of the synthetic load (22 columns each, far below
+// synthChunk is the rows per INSERT statement of the synthetic load (24 columns each, far below
 // either engine's limit of bound values).
 const synthChunk = 500
 
@@ -123,6 +123,7 @@ func synthCase(rng *mrand.Rand, id int64, end time.Time, days int, grids []redgr
 	var resolved any
 	var closedAt any
 	var lead any
+	route := string(redgrid.RouteNone)
 	p := rng.Float64()
 	switch {
 	case p < 0.05:
@@ -152,7 +153,7 @@ func synthCase(rng *mrand.Rand, id int64, end time.Time, days int, grids []redgr
 			flags |= fRespondedOnTime
 		}
 		d := depts[rng.IntN(len(depts))]
-		lead = d.ID
+		lead, route = d.ID, string(redgrid.RouteDepartment)
 		orgAcc.addOrg(d.ID, g.Path, day, ocDispatched, 1)
 		orgAcc.addOrg(d.ID, g.Path, day, ocAccepted, 1)
 		orgAcc.addOrg(d.ID, g.Path, day, ocAcceptSeconds, int64(600+rng.IntN(3000)))
@@ -178,5 +179,5 @@ func synthCase(rng *mrand.Rand, id int64, end time.Time, days int, grids []redgr
 		flags |= fOverdue
 	}
 	return []any{id, state, cat.ID, g.ID, g.Path, 0.0, 0.0, "", "合成案件 " + strconv.FormatInt(id, 10), redgrid.ChannelPatrol, "", "", true,
-		stage, day, flags, rating, resolved, lead, closedAt, at, at}
+		stage, day, flags, rating, resolved, lead, closedAt, at, at, string(cat.Matter), route}
 }

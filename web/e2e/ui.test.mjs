@@ -1342,7 +1342,12 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
     })
 
     test('an extension: the department asks on the case page, the street approves on the board; the deadline moves', async () => {
-      const c = await caseThrough({ category: '0502', description: `电梯困人后停运，需更换主板 ${stamp}` }, dispatchedByStreet(fx.dept1.org_id))
+      // 电梯故障 is a community matter by its category; this one is taken as a public one (三事分办),
+      // registered and dispatched by the street, which alone then decides on its extension
+      const c = await caseThrough({ category: '0502', description: `电梯困人后停运，需更换主板 ${stamp}` }, [
+        ['street1', { action: 'register', matter: 'public', reason: '电梯属特种设备，由市场监管部门负责' }],
+        ...dispatchedByStreet(fx.dept1.org_id).slice(1),
+      ])
       const before = await apiGet(fx.admin.token, `/cases/${c.id}`)
       assert.equal(before.state, 'accepted')
       const dept = await loginAs('dept1')
@@ -2128,6 +2133,84 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       } finally {
         await p.context().close()
       }
+    })
+  })
+
+  // ---- 三事分办 (issue 5 item 1): a private matter (私事) is guided from the case page, and the
+  // resident reads the guidance on their follow page; dissatisfied, they send it back to be
+  // routed again.
+  describe('cases: 三事分办, a private matter guided', () => {
+    const fx = {}
+    const stamp = Date.now()
+    before(async () => {
+      Object.assign(fx, await caseFixture())
+      fx.c1 = await apiLogin('community1')
+      fx.point = inside(fx.feature)
+    })
+
+    test('a private matter: the case page offers 引导办理 with its text box; the resident sees the guidance and rates it', async () => {
+      const token = `e2e-matter-${stamp}`
+      const description = `兄弟之间为老人赡养费起了争执 ${stamp}`
+      const [st, made] = await apiPost(null, '/public/cases', {
+        category: '0702', lng: fx.point[0], lat: fx.point[1], description, reporter_phone: '13912340001', follow_token: token,
+      })
+      assert.equal(st, 201, JSON.stringify(made))
+      const id = (await apiGet(fx.admin.token, `/cases?q=${encodeURIComponent(description)}`)).items[0].id
+      const [rs, rb] = await apiPost(fx.c1.token, `/cases/${id}/actions`, { action: 'register' })
+      assert.equal(rs, 200, JSON.stringify(rb))
+      assert.equal(rb.matter, 'private')
+
+      const guidance = '属家庭内部事务，可向社区人民调解委员会申请调解（社区服务中心二楼），或到街道司法所咨询法律援助'
+      const p = await loginAs('community1')
+      try {
+        await p.goto(`${base}/cases/${id}`)
+        await p.locator('[data-testid=case-header][data-state=registered]').waitFor()
+        assert.equal(await p.getByTestId('case-matter').getAttribute('data-matter'), 'private')
+        // the routing offered follows the matter: 引导办理, not 派遣 nor 交社区自治
+        await p.getByTestId('action-guide').waitFor()
+        assert.equal(await p.getByTestId('action-dispatch').count(), 0)
+        assert.equal(await p.getByTestId('action-self_govern').count(), 0)
+        await p.getByTestId('action-guide').click()
+        const dialog = p.locator('.el-dialog').filter({ visible: true })
+        await dialog.locator('[data-action=guide]').waitFor()
+        // changing the matter changes the routing (and asks for a reason); back to private
+        await p.getByTestId('matter-public').click()
+        await dialog.locator('[data-action=dispatch]').waitFor()
+        await p.getByTestId('matter-changed').waitFor()
+        await p.getByTestId('matter-private').click()
+        await dialog.locator('[data-action=guide]').waitFor()
+        assert.equal(await p.getByTestId('matter-changed').count(), 0)
+        await p.getByTestId('action-submit').click()
+        await dialog.getByText('请填写引导内容').waitFor() // guidance is required
+        await p.getByTestId('action-guidance').fill(guidance)
+        await shotOf(p, 'case-guide-dialog')
+        await p.getByTestId('action-submit').click()
+        await p.locator('[data-testid=case-header][data-state=guided]').waitFor()
+        assert.equal((await p.getByTestId('case-guidance').innerText()).trim(), guidance)
+        const c = await apiGet(fx.admin.token, `/cases/${id}`)
+        assert.deepEqual([c.state, c.route, c.guidance, c.events.at(-1).action], ['guided', 'guide', guidance, 'guide'])
+      } finally {
+        await p.context().close()
+      }
+
+      const phonePage = await phone()
+      try {
+        await phonePage.goto(`${base}/r/case/${token}`)
+        await phonePage.locator('[data-testid=follow-case][data-state=guided]').waitFor()
+        assert.equal((await phonePage.getByTestId('follow-guidance-text').innerText()).trim(), guidance)
+        await phonePage.getByTestId('follow-rate').waitFor()
+        await shotOf(phonePage, 'case-follow-guided')
+        // not satisfied: the case goes back to be routed again, and the guidance leaves the page
+        await phonePage.getByTestId('rating-dissatisfied').click()
+        await phonePage.getByTestId('follow-submit').click()
+        await phonePage.locator('[data-testid=follow-case][data-state=registered]').waitFor()
+        assert.equal(await phonePage.getByTestId('follow-guidance').count(), 0)
+        assert.equal(await phonePage.getByTestId('follow-rate').count(), 0)
+      } finally {
+        await phonePage.context().close()
+      }
+      const after = await apiGet(fx.admin.token, `/cases/${id}`)
+      assert.deepEqual([after.state, after.reopened, after.route], ['registered', 1, ''])
     })
   })
 })

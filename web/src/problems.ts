@@ -90,6 +90,11 @@ export const FIELD_RULES = [
   'not_future',
   'on_agenda',
   'meeting_level',
+  // 三事分办
+  'guide_only',
+  'route_only',
+  'route',
+  'matter_change',
   // households and registers
   'same_grid',
   'lead_full',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { i18n } from '../src/i18n'
 import type { Case, Me } from '../src/api/types'
 import { MAX_PAGE, appendPage, departmentDue, describeDeadline, fetchByDue, formatDuration, formatTimeLeft, isOverdue, limitText, sortQueue, timeLeft, urgency } from '../src/cases/queue'
-import { CASE_FROM, CASE_ROLES, availableActions, extendValue, isStaleVersion, stateAllows } from '../src/cases/actions'
+import { CASE_FROM, CASE_ROLES, ROUTE_ACTION, availableActions, extendValue, isStaleVersion, roleMayActOn, routeMatter, stateAllows } from '../src/cases/actions'
 import { MAX_PHOTOS, MAX_PHOTO_BYTES, checkPhoto, formatBytes, pickPhotos } from '../src/cases/photos'
 import { categoryMatches, searchCategories } from '../src/cases/categories'
 import { followedReports, newFollowToken, rememberReport, validFollowToken } from '../src/cases/follow'
@@ -406,5 +406,35 @@ describe('the case figures', () => {
     expect(figureFraction({ key: 'satisfaction_rate', value: 0.575, numerator: 6 + 0.9, denominator: 12 })).toBe('6.9 / 12')
     expect(figureFraction({ key: 'avg_accept_hours', value: 0, numerator: 7 / 12, denominator: 12 })).toBe('0.58 / 12')
     expect(figureFraction({ key: 'close_rate', value: null, numerator: 0, denominator: 0 })).toBe('0 / 0')
+  })
+})
+
+describe('三事分办: the routing offered follows the matter', () => {
+  const street = me({ role: 'street_operator', node_id: 2 })
+  const community = me({ role: 'community_staff', node_id: 3 })
+  const dept = me({ role: 'department_staff', org_id: 82 })
+  it('offers 派遣 for a public matter, 交社区自治 for a community matter, 引导办理 for a private one', () => {
+    expect(availableActions(community, kase({ state: 'registered', matter: 'public' }))).toEqual(['dispatch', 'escalate', 'merge', 'void'])
+    expect(availableActions(community, kase({ state: 'registered', matter: 'community' }))).toEqual(['self_govern', 'escalate', 'merge', 'void'])
+    expect(availableActions(street, kase({ state: 'registered', matter: 'private' }))).toEqual(['guide', 'escalate', 'merge', 'void'])
+    expect(ROUTE_ACTION).toEqual({ public: 'dispatch', community: 'self_govern', private: 'guide' })
+    expect(routeMatter('guide')).toBe('private')
+    expect(routeMatter('accept')).toBeUndefined()
+  })
+  it('lets the community handle a case it took on itself, and the street decide its extension', () => {
+    const own = kase({ state: 'accepted', matter: 'community', route: 'community' })
+    expect(availableActions(community, own)).toEqual(['feedback', 'request_extend', 'suspend', 'escalate'])
+    expect(availableActions(dept, own)).toEqual([])
+    const waiting = { ...own, extend_request: '2d' }
+    expect(availableActions(community, waiting)).toEqual(['suspend', 'escalate'])
+    expect(availableActions(street, waiting)).toEqual(['approve_extend', 'reject_extend', 'suspend', 'escalate'])
+    expect(roleMayActOn('community_staff', 'feedback', { route: 'department' })).toBe(false)
+    expect(roleMayActOn('community_staff', 'resume', own)).toBe(true)
+  })
+  it('asks a guided case for its call-back only', () => {
+    const guided = kase({ state: 'guided', matter: 'private', route: 'guide', guidance: '可申请人民调解' })
+    expect(availableActions(street, guided)).toEqual(['rate'])
+    expect(availableActions(community, guided)).toEqual(['rate'])
+    expect(availableActions(dept, guided)).toEqual([])
   })
 })

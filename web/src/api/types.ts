@@ -364,6 +364,7 @@ export const CASE_STATES = [
   'suspended',
   'handled',
   'verified',
+  'guided',
   'closed',
   'voided',
 ] as const
@@ -386,6 +387,8 @@ export const CASE_ACTIONS = [
   'reject_extend',
   'escalate',
   'merge',
+  'self_govern',
+  'guide',
 ] as const
 export type CaseAction = (typeof CASE_ACTIONS)[number]
 
@@ -445,7 +448,13 @@ export interface Case {
   category: string
   category_name: string
   kind: string
+  /** 三事分办: the case's matter (its category's at intake, changed by the dispatching level). */
   matter: string
+  category_matter?: string
+  /** who took the case on: department (派单), community (交社区自治), guide (引导办理); '' before */
+  route?: 'department' | 'community' | 'guide' | ''
+  /** the guidance a private matter's resident was given */
+  guidance?: string
   grid_id: Id
   grid_code: string
   grid_name: string
@@ -526,7 +535,12 @@ export interface CaseActionBody {
   extend?: string
   into?: Id
   photos?: string[]
+  matter?: Matter
+  guidance?: string
 }
+
+export const MATTERS = ['public', 'community', 'private'] as const
+export type Matter = (typeof MATTERS)[number]
 
 /** GET /public/cases/{token}: what the resident sees of their case. */
 export interface PublicCase {
@@ -539,6 +553,8 @@ export interface PublicCase {
   description: string
   rating?: Rating | string
   rateable: boolean
+  matter?: string
+  guidance?: string
   created_at: string
   closed_at: string | null
   timeline: { at: string; action: string; to: string }[]

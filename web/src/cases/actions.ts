@@ -2,7 +2,7 @@
 // states each action starts from (caseFrom), plus the department rules of the store (a lead
 // department acts on the case, a co-handler on its own row). The server has the last word: a
 // button shown here may still get a 403 (scope) or 409 (someone acted first), which the page shows.
-import type { Case, CaseAction, CaseState, Me } from '../api/types'
+import type { Case, CaseAction, CaseState, Matter, Me } from '../api/types'
 
 type Role = string
 
@@ -17,6 +17,8 @@ export const CASE_ROLES: Record<CaseAction, Role[]> = {
   reject_extend: DISPATCHERS,
   escalate: ['grid_leader', ...DISPATCHERS],
   merge: DISPATCHERS,
+  self_govern: DISPATCHERS,
+  guide: DISPATCHERS,
   resume: [...DISPATCHERS, 'department_staff'],
   accept: ['department_staff'],
   return: ['department_staff'],
@@ -38,7 +40,7 @@ export const CASE_FROM: Record<CaseAction, CaseState[]> = {
   feedback: ['accepted'],
   verify_pass: ['handled'],
   verify_fail: ['handled'],
-  rate: ['verified'],
+  rate: ['verified', 'guided'],
   suspend: ['accepted'],
   resume: ['suspended'],
   request_extend: ['accepted'],
@@ -46,12 +48,46 @@ export const CASE_FROM: Record<CaseAction, CaseState[]> = {
   reject_extend: ['accepted'],
   escalate: ['registered', 'dispatched', 'accepted', 'suspended', 'handled'],
   merge: ['reported', 'registered'],
+  self_govern: ['registered'],
+  guide: ['registered'],
+}
+
+/** 三事分办 (RouteMatter of case.go): the action that routes each matter. */
+export const ROUTE_ACTION: Record<Matter, CaseAction> = { public: 'dispatch', community: 'self_govern', private: 'guide' }
+export const ROUTE_ACTIONS: CaseAction[] = ['dispatch', 'self_govern', 'guide']
+export const routeMatter = (a: CaseAction | null | undefined): Matter | undefined =>
+  (Object.keys(ROUTE_ACTION) as Matter[]).find((m) => ROUTE_ACTION[m] === a)
+
+/**
+ * RoleMayActOn of case.go: on a case its community handles itself (route community) the
+ * handler's steps are the community staff's, its extension is decided by the street or the
+ * district, and departments have no step.
+ */
+export function roleMayActOn(role: Role, a: CaseAction, c: Pick<Case, 'route'>): boolean {
+  if (c.route !== 'community') return CASE_ROLES[a].includes(role)
+  switch (a) {
+    case 'feedback':
+    case 'request_extend':
+      return role === 'community_staff'
+    case 'suspend':
+    case 'resume':
+      return DISPATCHERS.includes(role)
+    case 'approve_extend':
+    case 'reject_extend':
+      return role === 'street_operator' || role === 'district_admin'
+    case 'accept':
+    case 'return':
+      return false
+  }
+  return CASE_ROLES[a].includes(role)
 }
 
 /** The order buttons appear in: the step forward first, side paths after. */
 export const ACTION_ORDER: CaseAction[] = [
   'register',
   'dispatch',
+  'self_govern',
+  'guide',
   'accept',
   'feedback',
   'verify_pass',
@@ -74,8 +110,11 @@ export const NEEDS_REASON: CaseAction[] = ['void', 'return', 'verify_fail', 'req
 const TOP_LEVEL = 3
 
 /** Whether the case's own state (and its pending extension, its level) allows the action. */
-export function stateAllows(c: Pick<Case, 'state' | 'extend_request' | 'level'>, a: CaseAction): boolean {
+export function stateAllows(c: Pick<Case, 'state' | 'extend_request' | 'level'> & Partial<Pick<Case, 'matter'>>, a: CaseAction): boolean {
   if (!(CASE_FROM[a] as string[]).includes(c.state)) return false
+  // the routing offered follows the matter; its dialog may change the matter (and so the action)
+  const m = routeMatter(a)
+  if (m && c.matter && c.matter in ROUTE_ACTION && c.matter !== m) return false
   const ext = !!c.extend_request
   switch (a) {
     case 'request_extend':
@@ -112,7 +151,7 @@ export function availableActions(me: Me | null, c: Case): CaseAction[] {
   const out = new Set<CaseAction>()
   for (const g of me.roles ?? []) {
     for (const a of ACTION_ORDER) {
-      if (!CASE_ROLES[a].includes(g.role)) continue
+      if (!roleMayActOn(g.role, a, c)) continue
       if (g.role === 'department_staff') {
         const d = (c.departments ?? []).find((x) => g.org_id != null && String(x.org_id) === String(g.org_id))
         if (!d || d.state === 'returned') continue
