@@ -17,12 +17,6 @@ export interface IntakeForm {
   photos: string[]
 }
 
-const MOBILE = /^1[3-9][0-9]{9}$/
-const LANDLINE = /^0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}$/
-
-/** A mainland mobile number or a landline with its area code (case.go ValidPhone). */
-export const validPhone = (s: string) => MOBILE.test(s) || LANDLINE.test(s)
-
 /** The phone as typed, without spaces and a leading +86. */
 export function normalPhone(s: string): string {
   let p = s.replace(/[\s\u3000]/g, '')
@@ -30,17 +24,14 @@ export function normalPhone(s: string): string {
   return p
 }
 
-/** What the page refuses before sending: field → i18n key (intake.errors.*). */
+/** What the page refuses before sending (what is missing): field → i18n key (intake.errors.*). */
 export function intakeProblems(f: IntakeForm): Record<string, string> {
   const e: Record<string, string> = {}
   if (!f.category) e.category = 'intake.errors.category'
   if (!f.description.trim()) e.description = 'intake.errors.description'
   if (!f.point) e.lng = 'intake.errors.place'
-  if (!f.anonymous) {
-    const phone = normalPhone(f.reporter_phone)
-    if (!phone) e.reporter_phone = 'intake.errors.phoneRequired'
-    else if (!validPhone(phone)) e.reporter_phone = 'intake.errors.phoneFormat'
-  }
+  // the phone's format is the server's to judge (case.go ValidPhone): its refusal shows on the field
+  if (!f.anonymous && !normalPhone(f.reporter_phone)) e.reporter_phone = 'intake.errors.phoneRequired'
   if ([...f.reporter_name.trim()].length > 50) e.reporter_name = 'intake.errors.nameLength'
   return e
 }

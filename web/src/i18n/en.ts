@@ -641,7 +641,6 @@ const en: Messages = {
       description: 'Describe the problem',
       place: 'Choose a building or home, or click the place on the map',
       phoneRequired: 'Enter a call-back phone (or tick anonymous if the resident asks)',
-      phoneFormat: 'The call-back phone must be an 11-digit mobile number or a landline with area code',
       nameLength: 'The name is at most 50 characters',
     },
   },

@@ -641,7 +641,6 @@ const zhCN = {
       description: '请填写问题描述',
       place: '请选择楼栋/房屋或在地图上点选位置',
       phoneRequired: '请填写回访电话（居民要求匿名时可勾选匿名）',
-      phoneFormat: '回访电话应为 11 位手机号或带区号的固定电话',
       nameLength: '姓名不能超过 50 个字',
     },
   },
