@@ -2171,6 +2171,18 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
         await p.locator(`[data-testid=notification-bell][data-unread="${before - 1}"]`).waitFor()
         const after = (await apiGet(dept1.token, '/notifications')).items.find((n) => n.id === mine.id)
         assert.equal(after.read, true, 'opened from the bell, the notice is read on the server')
+        // 全部已读: everything up to the newest notice shown is read, on the page and on the server
+        await bell.click()
+        await p.locator('[data-testid=notification-panel][data-state=ready]').waitFor()
+        const shown = (await p.locator('[data-testid=notification-item]').evaluateAll((els) => els.map((e) => Number(e.dataset.id))))
+        assert.ok(shown.length > 0)
+        await p.getByTestId('notification-read-all').click()
+        await p.locator('[data-testid=notification-item][data-read=false]').first().waitFor({ state: 'detached' }).catch(() => {})
+        const newest = Math.max(...shown)
+        const unreadShown = await p.locator('[data-testid=notification-item][data-read=false]').evaluateAll((els) => els.map((e) => Number(e.dataset.id)))
+        assert.deepEqual(unreadShown.filter((id) => id <= newest), [], 'no notice up to the newest shown is unread on the page')
+        const server = (await apiGet(dept1.token, '/notifications?limit=200')).items
+        assert.deepEqual(server.filter((n) => Number(n.id) <= newest && !n.read).map((n) => n.id), [], 'nor on the server')
       } finally {
         await p.context().close()
       }
