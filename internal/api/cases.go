@@ -907,22 +907,77 @@ func (s *Server) caseStats(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 
 // ---- notifications and agenda ----
 
+// audience is whose notifications the caller reads: those of the nodes of their node roles
+// (and below) and of their departments.
+func audience(p *redgrid.Principal) sqlstore.NotificationAudience {
+	a := sqlstore.NotificationAudience{UserID: p.UserID, Scopes: nodeScopes(p)}
+	for _, g := range p.Grants {
+		if g.OrgID != nil {
+			a.OrgIDs = append(a.OrgIDs, *g.OrgID)
+		}
+	}
+	return a
+}
+
+type notificationList struct {
+	Items []sqlstore.Notification `json:"items"`
+	// Unread counts the caller's unread notices, up to sqlstore.MaxUnreadCount.
+	Unread int `json:"unread"`
+}
+
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
 	limit, err := queryInt(r, "limit", 50, 1, 200)
 	if err != nil {
 		return err
 	}
-	var orgs []int64
-	for _, g := range p.Grants {
-		if g.OrgID != nil {
-			orgs = append(orgs, *g.OrgID)
-		}
-	}
-	out, err := s.store.Notifications(r.Context(), nodeScopes(p), orgs, limit)
+	unreadOnly, err := queryBool(r.URL.Query(), "unread")
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, list[sqlstore.Notification]{out})
+	a := audience(p)
+	out := notificationList{}
+	if out.Items, err = s.store.Notifications(r.Context(), a, limit, unreadOnly); err != nil {
+		return err
+	}
+	if out.Unread, err = s.store.UnreadNotifications(r.Context(), a); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// notificationsRead is the body of POST /notifications/read.
+type notificationsRead struct {
+	IDs  []int64 `json:"ids"`
+	UpTo int64   `json:"up_to"`
+}
+
+// markNotificationsRead marks notices read for the caller: ids one by one, up_to everything up
+// to that id (全部已读). It answers with the unread count left.
+func (s *Server) markNotificationsRead(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {
+	var in notificationsRead
+	if err := s.decode(r, &in); err != nil {
+		return err
+	}
+	var v redgrid.Validator
+	v.Check(len(in.IDs) > 0 || in.UpTo != 0, "ids", "required", "ids or up_to is required")
+	v.Check(len(in.IDs) <= 200, "ids", "max_items", "at most 200 ids")
+	for i, id := range in.IDs {
+		v.Check(id > 0, "ids["+strconv.Itoa(i)+"]", "positive_integer", "a notification id is a positive integer")
+	}
+	v.Check(in.UpTo >= 0, "up_to", "positive_integer", "up_to is a positive integer")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	a := audience(p)
+	marked, err := s.store.MarkNotificationsRead(r.Context(), a, in.IDs, in.UpTo)
+	if err != nil {
+		return err
+	}
+	unread, err := s.store.UnreadNotifications(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"marked": marked, "unread": unread})
 }
 
 func (s *Server) listAgenda(w http.ResponseWriter, r *http.Request, p *redgrid.Principal) error {

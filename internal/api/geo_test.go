@@ -265,6 +265,30 @@ func TestGridMapAPI(t *testing.T) {
 		if res, _ := ev.do("community1", "PUT", "/api/v1/nodes/"+id(tr.Grid1.ID)+"/place", `{"households":3}`, nil); res.StatusCode != 400 {
 			t.Fatalf("households on a grid: %d", res.StatusCode)
 		}
+		// The position is read back on the node and in a building search (the staff's intake form
+		// places a case at a building chosen by name); a node without one has none.
+		var placed struct {
+			ID       int64
+			Lng, Lat *float64
+		}
+		res, body = ev.do("community1", "GET", "/api/v1/nodes/"+id(tr.Building1.ID), "", nil)
+		if json.Unmarshal(body, &placed); res.StatusCode != 200 || placed.Lng == nil || *placed.Lng != 110.761 || placed.Lat == nil || *placed.Lat != 32.581 {
+			t.Fatalf("building's position: %d %s", res.StatusCode, body)
+		}
+		res, body = ev.do("community1", "GET", "/api/v1/nodes/"+id(tr.Grid1.ID), "", nil)
+		if res.StatusCode != 200 || strings.Contains(string(body), `"lng"`) {
+			t.Fatalf("a grid without a position: %d %s", res.StatusCode, body)
+		}
+		var hits struct {
+			Items []struct {
+				ID       int64
+				Lng, Lat *float64
+			}
+		}
+		res, body = ev.do("community1", "GET", "/api/v1/nodes?kind=building&q="+url.QueryEscape(tr.Building1.Name), "", nil)
+		if json.Unmarshal(body, &hits); res.StatusCode != 200 || len(hits.Items) != 1 || hits.Items[0].ID != tr.Building1.ID || hits.Items[0].Lng == nil || *hits.Items[0].Lat != 32.581 {
+			t.Fatalf("building search with its position: %d %s", res.StatusCode, body)
+		}
 	})
 }
 

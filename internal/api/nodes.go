@@ -9,6 +9,7 @@ import (
 
 type nodeDetail struct {
 	redgrid.Node
+	position
 	Ancestors []redgrid.NodeRef  `json:"ancestors"`
 	PartyOrgs []redgrid.PartyOrg `json:"party_orgs"`
 	Orgs      []redgrid.Org      `json:"orgs"`
@@ -24,7 +25,22 @@ type staffMember struct {
 
 type nodeHit struct {
 	redgrid.Node
+	position
 	Ancestors []redgrid.NodeRef `json:"ancestors"`
+}
+
+// position is where a node is, when recorded (a building's entrance): WGS-84.
+type position struct {
+	Lng *float64 `json:"lng,omitempty"`
+	Lat *float64 `json:"lat,omitempty"`
+}
+
+func positionOf(m map[int64][2]float64, id int64) position {
+	p, ok := m[id]
+	if !ok {
+		return position{}
+	}
+	return position{&p[0], &p[1]}
 }
 
 type nodeTree struct {
@@ -90,13 +106,21 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request, p *redgrid.Pr
 		if err != nil {
 			return err
 		}
+		ids := make([]int64, len(found))
+		for i, n := range found {
+			ids[i] = n.ID
+		}
+		pos, err := s.store.NodePositions(ctx, ids)
+		if err != nil {
+			return err
+		}
 		hits := make([]nodeHit, len(found))
 		for i, n := range found {
 			anc, err := s.store.Ancestors(ctx, n.Path)
 			if err != nil {
 				return err
 			}
-			hits[i] = nodeHit{n, anc}
+			hits[i] = nodeHit{n, positionOf(pos, n.ID), anc}
 		}
 		return writeJSON(w, http.StatusOK, list[nodeHit]{hits})
 	default:
@@ -119,6 +143,11 @@ func (s *Server) getNode(w http.ResponseWriter, r *http.Request, p *redgrid.Prin
 	}
 	ctx := r.Context()
 	d := nodeDetail{Node: n, Staff: []staffMember{}}
+	pos, err := s.store.NodePositions(ctx, []int64{n.ID})
+	if err != nil {
+		return err
+	}
+	d.position = positionOf(pos, n.ID)
 	if d.Ancestors, err = s.store.Ancestors(ctx, n.Path); err != nil {
 		return err
 	}

@@ -77,6 +77,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/cases/{id}/duplicates", s.authed(s.caseDuplicates)},
 		{"GET", "/api/v1/stats/cases", s.authed(s.caseStats)},
 		{"GET", "/api/v1/notifications", s.authed(s.listNotifications)},
+		{"POST", "/api/v1/notifications/read", s.authed(s.markNotificationsRead)},
 		{"GET", "/api/v1/agenda", s.authed(s.listAgenda)},
 		{"GET", "/api/v1/meetings", s.authed(s.listMeetings)},
 		{"POST", "/api/v1/meetings", s.authed(s.createMeeting)},

@@ -66,7 +66,7 @@ func TestAgreementRenewalNotedOnceAcrossServers(t *testing.T) {
 		if n := run(); n != 1 {
 			t.Fatalf("noted %d agreements, want 1", n)
 		}
-		notes, err := a.Notifications(ctx, []string{tr.Community1.Path}, nil, 50)
+		notes, err := a.Notifications(ctx, sqlstore.NotificationAudience{Scopes: []string{tr.Community1.Path}}, 50, false)
 		if err != nil || len(notes) != 1 || notes[0].Kind != "agreement_renewal" || notes[0].NodeID == nil || *notes[0].NodeID != tr.Community1.ID {
 			t.Fatalf("notifications: %+v %v", notes, err)
 		}

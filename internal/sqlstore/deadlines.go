@@ -185,64 +185,6 @@ func communityPath(path string) string {
 	return out
 }
 
-// Notification is an in-app notice for the people of a node or a department.
-type Notification struct {
-	ID        int64     `json:"id"`
-	NodeID    *int64    `json:"node_id"`
-	OrgID     *int64    `json:"org_id"`
-	CaseID    *int64    `json:"case_id"`
-	Kind      string    `json:"kind"`
-	Text      string    `json:"text"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// Notifications returns the newest notices for nodes within scopes (a notice for a community
-// reaches its street's and district's staff too) and for the departments orgIDs.
-func (s *Store) Notifications(ctx context.Context, scopes []string, orgIDs []int64, limit int) ([]Notification, error) {
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	var parts []string
-	var args []any
-	if len(scopes) > 0 {
-		w, a := scopeWhere("n.path", scopes)
-		parts = append(parts, "x.node_id IN (SELECT n.id FROM nodes n WHERE "+w+")")
-		args = append(args, a...)
-	}
-	for _, o := range orgIDs {
-		parts = append(parts, "x.org_id = ?")
-		args = append(args, o)
-	}
-	out := []Notification{}
-	if len(parts) == 0 {
-		return out, nil
-	}
-	q := "SELECT x.id, x.node_id, x.org_id, x.case_id, x.kind, x.text, x.created_at FROM notifications x WHERE "
-	for i, p := range parts {
-		if i > 0 {
-			q += " OR "
-		}
-		q += p
-	}
-	q += " ORDER BY x.id DESC LIMIT ?"
-	args = append(args, limit)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n Notification
-		var at timeCol
-		if err := rows.Scan(&n.ID, &n.NodeID, &n.OrgID, &n.CaseID, &n.Kind, &n.Text, &at); err != nil {
-			return nil, err
-		}
-		n.CreatedAt = at.t
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
 // OutboxMessage is a webhook message waiting to go out.
 type OutboxMessage struct {
 	ID                int64

@@ -372,3 +372,31 @@ func (s *Store) NodeByCode(ctx context.Context, code string) (redgrid.Node, erro
 	}
 	return s.Node(ctx, id)
 }
+
+// NodePositions returns the positions recorded for the nodes ids (a building's entrance, PUT
+// /nodes/{id}/place) as [lng, lat] in WGS-84; nodes without one are left out.
+func (s *Store) NodePositions(ctx context.Context, ids []int64) (map[int64][2]float64, error) {
+	out := map[int64][2]float64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args[i], marks[i] = id, "?"
+	}
+	rows, err := s.query(ctx, "SELECT id, lng, lat FROM nodes WHERE lng IS NOT NULL AND lat IS NOT NULL AND id IN ("+strings.Join(marks, ", ")+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p [2]float64
+		if err := rows.Scan(&id, &p[0], &p[1]); err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
+}

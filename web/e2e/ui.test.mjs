@@ -2213,4 +2213,203 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       assert.deepEqual([after.state, after.reopened, after.route], ['registered', 1, ''])
     })
   })
+
+  describe('notifications, joint meeting agenda, staff intake (来电登记), the case map', () => {
+    const fx = {}
+    const stamp = Date.now()
+    before(async () => {
+      Object.assign(fx, await caseFixture())
+      fx.c1 = await apiLogin('community1')
+      fx.community = communityGrant(fx.c1.me).node_id
+      fx.point = inside(fx.feature)
+    })
+
+    /** A case community1 reports by phone through the API and takes through its actions. */
+    async function phoned(description, actions) {
+      const [st, made] = await apiPost(fx.c1.token, '/cases', { category: '0101', lng: fx.point[0], lat: fx.point[1], description, channel: 'phone', reporter_phone: '13800000000' })
+      assert.equal(st, 201, JSON.stringify(made))
+      for (const a of actions) {
+        const [s, b] = await apiPost(fx.c1.token, `/cases/${made.id}/actions`, a)
+        assert.equal(s, 200, `${a.action}: ${JSON.stringify(b)}`)
+      }
+      return made
+    }
+
+    test('a new dispatch appears under the bell, opens its case and is read; the phone layout has the bell too', async () => {
+      const made = await phoned(`通知测试：垃圾满溢 ${stamp}`, [{ action: 'register' }, { action: 'dispatch', lead_department_id: fx.dept1.org_id }])
+      const dept1 = await apiLogin('dept1')
+      const mine = (await apiGet(dept1.token, '/notifications')).items.find((n) => String(n.case_id) === String(made.id))
+      assert.ok(mine && mine.kind === 'dispatch' && !mine.read, `dept1 has the dispatch notice unread: ${JSON.stringify(mine)}`)
+      const p = await loginAs('dept1')
+      try {
+        const bell = p.getByTestId('notification-bell')
+        await p.locator('[data-testid=notification-bell]:not([data-unread="0"])').waitFor()
+        const before = Number(await bell.getAttribute('data-unread'))
+        assert.equal(await p.getByTestId('notification-count').innerText(), before > 99 ? '99+' : String(before))
+        await bell.click()
+        const item = p.locator(`[data-testid=notification-item][data-case-id="${made.id}"]`)
+        await item.waitFor()
+        assert.equal(await item.getAttribute('data-kind'), 'dispatch')
+        assert.equal(await item.getAttribute('data-read'), 'false')
+        assert.match(await item.innerText(), /新派单/)
+        assert.ok((await item.innerText()).includes(made.number), 'the notice names the case')
+        await shotOf(p, 'notifications-bell')
+        await item.click()
+        await p.waitForURL(new RegExp(`/cases/${made.id}$`))
+        await p.getByText(made.number).first().waitFor()
+        await p.locator(`[data-testid=notification-bell][data-unread="${before - 1}"]`).waitFor()
+        const after = (await apiGet(dept1.token, '/notifications')).items.find((n) => n.id === mine.id)
+        assert.equal(after.read, true, 'opened from the bell, the notice is read on the server')
+        // 全部已读: everything up to the newest notice shown is read, on the page and on the server
+        await bell.click()
+        await p.locator('[data-testid=notification-panel][data-state=ready]').waitFor()
+        const shown = (await p.locator('[data-testid=notification-item]').evaluateAll((els) => els.map((e) => Number(e.dataset.id))))
+        assert.ok(shown.length > 0)
+        await p.getByTestId('notification-read-all').click()
+        await p.locator('[data-testid=notification-item][data-read=false]').first().waitFor({ state: 'detached' }).catch(() => {})
+        const newest = Math.max(...shown)
+        const unreadShown = await p.locator('[data-testid=notification-item][data-read=false]').evaluateAll((els) => els.map((e) => Number(e.dataset.id)))
+        assert.deepEqual(unreadShown.filter((id) => id <= newest), [], 'no notice up to the newest shown is unread on the page')
+        const server = (await apiGet(dept1.token, '/notifications?limit=200')).items
+        assert.deepEqual(server.filter((n) => Number(n.id) <= newest && !n.read).map((n) => n.id), [], 'nor on the server')
+      } finally {
+        await p.context().close()
+      }
+      const m = await loginAs('grid1', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+      try {
+        await m.goto(`${base}/m`)
+        await m.getByTestId('mobile-layout').getByTestId('notification-bell').waitFor()
+      } finally {
+        await m.context().close()
+      }
+    })
+
+    test('an escalated case is on the agenda of the community’s joint meeting; a meeting decides it and it leaves', async () => {
+      const reason = `物业与业委会协调不下 ${stamp}`
+      const made = await phoned(`议题测试：小区垃圾长期堆放 ${stamp}`, [{ action: 'register' }, { action: 'escalate', reason }])
+      const p = await loginAs('community1')
+      try {
+        await p.getByTestId('menu-agenda').click()
+        await p.waitForURL(/\/cases\/agenda/)
+        await p.locator('[data-testid=agenda-page][data-state=ready]').waitFor()
+        const link = p.locator(`[data-testid=agenda-case-link][data-case-id="${made.id}"]`)
+        await link.waitFor()
+        assert.equal(await link.innerText(), made.number)
+        const row = p.locator('[data-testid=agenda-table] .el-table__body tr', { has: link })
+        assert.ok((await row.innerText()).includes(reason), 'the row says why the case climbed')
+        const listed = (await apiGet(fx.c1.token, `/agenda?node=${fx.community}`)).items.map((a) => String(a.case_id))
+        assert.equal(await p.locator('[data-testid=agenda-case-link]').count(), listed.length, 'the page lists the API’s agenda')
+        await shotOf(p, 'agenda')
+        await link.click()
+        await p.waitForURL(new RegExp(`/cases/${made.id}$`))
+        await p.getByText(made.number).first().waitFor()
+        await p.goBack()
+        await p.locator('[data-testid=agenda-page][data-state=ready]').waitFor()
+
+        // the meeting takes the case: a decision on it, the others stay
+        await p.getByTestId('agenda-record').click()
+        const dialog = p.getByTestId('meeting-dialog')
+        await dialog.getByTestId('meeting-attendees').fill('社区书记 李芳、五堰物业 王强')
+        await dialog.getByTestId('meeting-minutes').fill('议定：物业三日内清运，城管督办。')
+        await dialog.locator(`[data-testid=meeting-decision][data-case-id="${made.id}"]`).getByTestId('meeting-decision-input').fill('交五堰物业三日内清运，城管中队督办')
+        await p.getByTestId('meeting-dialog-save').click()
+        await link.waitFor({ state: 'detached' })
+        await p.locator('[data-testid=agenda-meeting]', { hasText: '交五堰物业三日内清运' }).or(p.locator('[data-testid=agenda-meeting]').first()).first().waitFor()
+        const still = (await apiGet(fx.c1.token, `/agenda?node=${fx.community}`)).items.map((a) => String(a.case_id))
+        assert.ok(!still.includes(String(made.id)), 'the decided case left the agenda')
+        assert.equal(still.length, listed.length - 1, 'the other cases wait for the next meeting')
+        const meetings = (await apiGet(fx.c1.token, `/meetings?node=${fx.community}`)).items
+        assert.ok(meetings[0].items.some((it) => String(it.case_id) === String(made.id)), 'the meeting recorded its decision on the case')
+        assert.deepEqual(meetings[0].attendees, ['社区书记 李芳', '五堰物业 王强'])
+      } finally {
+        await p.context().close()
+      }
+    })
+
+    test('community staff enter a phone call (来电登记): a building found by name places it, the resident is masked, the board shows it as 来电, its page shows its map', async () => {
+      const description = `来电反映：楼道堆放杂物堵塞消防通道 ${stamp}`
+      const building = (await apiGet(fx.c1.token, `/nodes?q=${encodeURIComponent('栋')}&kind=building&within=${fx.grid.id}`)).items.find((b) => b.lng != null)
+      assert.ok(building, 'the demo grid has a building with a position')
+      const p = await loginAs('community1')
+      try {
+        await p.getByTestId('menu-intake').click()
+        await p.waitForURL(/\/cases\/new$/)
+        const form = p.getByTestId('intake-form')
+        await form.waitFor()
+        // nothing filled in: the page names the fields and sends nothing
+        let posts = 0
+        p.on('request', (r) => {
+          if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/cases') posts++
+        })
+        await p.getByTestId('intake-submit').click()
+        for (const msg of ['请选择类别', '请填写问题描述', '请选择楼栋/房屋或在地图上点选位置', '请填写回访电话']) await form.getByText(msg).first().waitFor()
+        assert.equal(posts, 0)
+
+        await p.getByTestId('intake-name').fill('王建国')
+        await p.getByTestId('intake-phone').fill('12345')
+        await p.getByTestId('intake-place').click()
+        await p.keyboard.type(building.name)
+        await p.locator(`[data-testid=intake-place-option][data-value="b${building.id}"]`).filter({ visible: true }).click()
+        await p.locator('[data-testid=location-picked]', { hasText: fx.grid.name }).waitFor()
+        assert.equal(await p.getByTestId('intake-address').inputValue(), building.name)
+        await choose(p, 'intake-category', '[data-testid=category-option-1001]', 'jgps')
+        await p.getByTestId('intake-matter').waitFor()
+        await p.getByTestId('intake-description').fill(description)
+        for (const msg of ['请选择类别', '请填写问题描述', '请选择楼栋/房屋或在地图上点选位置', '请填写回访电话']) assert.equal(await form.getByText(msg).count(), 0, `“${msg}” is gone once filled in`)
+        // the phone's format is the server's to judge: its problem+json shows on the phone's field
+        const refused = p.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/cases')
+        await p.getByTestId('intake-submit').click()
+        const answer = await refused
+        assert.equal(answer.status(), 400)
+        const problem = await answer.json()
+        assert.deepEqual(problem.errors.map((e) => [e.field, e.rule]), [['reporter_phone', 'format']])
+        const phoneItem = p.locator('.el-form-item', { has: p.getByTestId('intake-phone') })
+        await phoneItem.locator('.el-form-item__error', { hasText: '格式不正确' }).waitFor()
+        assert.equal((await apiGet(fx.c1.token, `/cases?q=${encodeURIComponent(description)}`)).items.length, 0, 'nothing was made')
+
+        await p.getByTestId('intake-phone').fill('13912345678')
+        await shotOf(p, 'intake-form')
+        await p.getByTestId('intake-submit').click()
+        const done = p.getByTestId('intake-done')
+        await done.waitFor()
+        assert.equal(posts, 2)
+        const id = await done.getAttribute('data-case-id')
+        assert.equal(await p.getByTestId('intake-channel').innerText(), '来电')
+        assert.equal(await p.getByTestId('intake-reporter').innerText(), '王** · 139****5678')
+        const text = await p.locator('body').innerText()
+        assert.ok(!text.includes('13912345678') && !text.includes('王建国'), 'the resident’s name and phone are not on the screen once the case is made')
+        const made = await apiGet(fx.c1.token, `/cases/${id}`)
+        assert.equal(made.channel, 'phone')
+        assert.equal(String(made.grid_id), String(fx.grid.id))
+        assert.ok(Math.abs(made.lng - building.lng) < 1e-6 && Math.abs(made.lat - building.lat) < 1e-6, 'the case is at the building')
+
+        // on the dispatch board, as 来电
+        await p.goto(`${base}/cases/board?q=${encodeURIComponent(description)}`)
+        await p.locator('[data-testid=dispatch-board][data-state=ready]').waitFor()
+        const row = p.locator('[data-testid=board-table] .el-table__body tr', { has: p.locator(`[data-testid=board-case-link][data-case-id="${id}"]`) })
+        await row.waitFor()
+        assert.equal(await row.getByTestId('board-channel').innerText(), '来电')
+        await shotOf(p, 'intake-board')
+
+        // the case page's map: the grid's outline and the case's point, where the case is
+        await row.getByTestId('board-case-link').click()
+        await p.waitForURL(new RegExp(`/cases/${id}$`))
+        const map = p.locator('[data-testid=case-page-map][data-ready=true][data-grids=ready]')
+        await map.waitFor()
+        const pointEl = map.locator('[data-point=true]').first()
+        await pointEl.waitFor()
+        const pb = await pointEl.boundingBox()
+        const mb = await map.boundingBox()
+        assert.ok(pb && mb && pb.x >= mb.x && pb.y >= mb.y && pb.x + pb.width <= mb.x + mb.width && pb.y + pb.height <= mb.y + mb.height, 'the point is drawn inside the map')
+        const outline = await map.locator('path[stroke="#d7261e"][stroke-width="2.5"]').first().boundingBox()
+        assert.ok(outline, 'the case’s grid is outlined on its map')
+        const cx = pb.x + pb.width / 2
+        const cy = pb.y + pb.height / 2
+        assert.ok(cx >= outline.x && cx <= outline.x + outline.width && cy >= outline.y && cy <= outline.y + outline.height, 'the point lies within its grid’s outline')
+        await shotOf(p, 'case-page-map')
+      } finally {
+        await p.context().close()
+      }
+    })
+  })
 })

@@ -53,6 +53,10 @@ const routes: RouteRecordRaw[] = [
         props: true,
       },
       { path: 'cases/board', name: 'dispatch-board', component: () => import('./views/cases/DispatchBoardView.vue') },
+      // 来电登记 / 敲门走访: staff enter a resident's report (issue 5 item 1)
+      { path: 'cases/new', name: 'case-intake', component: () => import('./views/cases/IntakeView.vue') },
+      // the agenda of a level's next joint meeting and the meetings held (issue 5 item 4)
+      { path: 'cases/agenda', name: 'agenda', component: () => import('./views/cases/AgendaView.vue') },
       { path: 'cases/inbox', name: 'dept-inbox', component: () => import('./views/cases/InboxView.vue') },
       { path: 'cases/stats', name: 'case-stats', component: () => import('./views/cases/CaseStatsView.vue') },
       { path: 'cases/:id', name: 'case', component: () => import('./views/cases/CaseView.vue'), props: true },

@@ -474,3 +474,19 @@ export const listDueTerms = (node: Id, days?: number) =>
   api
     .get<Items<TermDue>>('/committee-terms/due', { node: String(node), days: days != null ? String(days) : undefined })
     .then((r) => r.items ?? [])
+
+// --- notifications and joint meetings (issue 5)
+import type { AgendaItem, Meeting, NewMeeting, NotificationList } from './types'
+
+export const listNotifications = (opts: { limit?: number; unread?: boolean } = {}) =>
+  api.get<NotificationList>('/notifications', {
+    limit: opts.limit != null ? String(opts.limit) : undefined,
+    unread: opts.unread ? 'true' : undefined,
+  })
+/** Marks notices read for the caller: `ids` one by one, `up_to` everything up to that id (全部已读). */
+export const markNotificationsRead = (body: { ids?: Id[]; up_to?: Id }) =>
+  api.post<{ marked: number; unread: number }>('/notifications/read', body)
+export const getAgenda = (node: Id) => api.get<Items<AgendaItem>>('/agenda', { node: String(node) }).then((r) => r.items ?? [])
+export const listMeetings = (node: Id) => api.get<Items<Meeting>>('/meetings', { node: String(node) }).then((r) => r.items ?? [])
+export const recordMeeting = (body: NewMeeting, idempotencyKey: string) =>
+  api.post<Meeting>('/meetings', body, { headers: { 'Idempotency-Key': idempotencyKey } })

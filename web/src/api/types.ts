@@ -90,6 +90,9 @@ export interface Node {
   updated_at?: string
   /** present in search results and in GET /nodes/{id} */
   ancestors?: Ancestor[]
+  /** where the node is (a building's entrance), WGS-84; in search results and GET /nodes/{id}, when recorded */
+  lng?: number
+  lat?: number
 }
 
 export interface Staff {
@@ -1040,4 +1043,70 @@ export interface Member {
   left_on?: string
   left_reason?: string
   left_note?: string
+}
+
+// --- notifications, joint meetings (issue 5)
+export type NotificationKind = 'dispatch' | 'remind' | 'overdue' | 'escalate' | 'agreement_renewal'
+
+/** An in-app notice (GET /notifications): `read` is the caller's own mark. */
+export interface AppNotification {
+  id: Id
+  node_id: Id | null
+  org_id: Id | null
+  case_id: Id | null
+  kind: NotificationKind | string
+  text: string
+  created_at: string
+  read: boolean
+}
+
+export interface NotificationList {
+  items: AppNotification[]
+  /** unread notices, counted up to 100 */
+  unread: number
+}
+
+/** A case waiting on the agenda of a level's next joint meeting (GET /agenda?node=). */
+export interface AgendaItem {
+  case_id: Id
+  number: string
+  level: number
+  level_name: string
+  reason: string
+  added_at: string
+  state: CaseState | string
+  category_name: string
+  grid_name: string
+}
+
+export interface MeetingItem {
+  case_id: Id
+  number: string
+  reason: string
+  decision: string
+}
+
+/** A recorded joint meeting (党建联席会议). */
+export interface Meeting {
+  id: Id
+  node_id: Id
+  node_name: string
+  level: number
+  level_name: string
+  held_on: string
+  title: string
+  attendees: string[]
+  minutes: string
+  items: MeetingItem[]
+  created_by: string
+  created_at: string
+}
+
+export interface NewMeeting {
+  node_id: Id
+  held_on: string
+  title: string
+  attendees: string[]
+  minutes: string
+  decisions: { case_id: Id; decision: string }[]
 }
