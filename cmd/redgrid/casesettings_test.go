@@ -76,3 +76,32 @@ func TestCaseSettingsFlags(t *testing.T) {
 		t.Error("the database was created before the settings were checked")
 	}
 }
+
+// TestLoginPerMinuteFlag: the address limit of logins is the operator's (an office behind one NAT
+// address needs more than the default); a value that is not a whole number from 1 to 100000
+// stops the start, naming the flag, before anything is opened.
+func TestLoginPerMinuteFlag(t *testing.T) {
+	fs, c := flags("serve", io.Discard)
+	if err := fs.Parse(nil); err != nil || c.loginPerMin != 20 {
+		t.Fatalf("default: %d %v", c.loginPerMin, err)
+	}
+	t.Setenv("REDGRID_LOGIN_PER_MINUTE", "300")
+	if fs, c = flags("serve", io.Discard); fs.Parse(nil) != nil || c.loginPerMin != 300 {
+		t.Fatalf("from the environment: %d", c.loginPerMin)
+	}
+	for _, bad := range []string{"0", "-5", "100001", "ten"} {
+		dir := t.TempDir()
+		args := []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--login-per-minute", bad}
+		if bad == "ten" {
+			t.Setenv("REDGRID_LOGIN_PER_MINUTE", bad)
+			args = args[:len(args)-2]
+		}
+		err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--login-per-minute") {
+			t.Errorf("%q: %v", bad, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%q: the data directory was written to: %v", bad, entries)
+		}
+	}
+}

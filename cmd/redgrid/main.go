@@ -101,6 +101,7 @@ type config struct {
 	households  string
 	publicURL   string
 	importLimit int64
+	loginPerMin int
 	tileURL     string
 	tileAttr    string
 	geoRefresh  time.Duration
@@ -157,6 +158,11 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *config) {
 	fs.StringVar(&c.publicURL, "public-url", env("REDGRID_PUBLIC_URL", ""), "address residents reach the UI at, for grid QR codes (default: from the request)")
 	il, _ := strconv.ParseInt(env("REDGRID_IMPORT_LIMIT", "67108864"), 10, 64)
 	fs.Int64Var(&c.importLimit, "import-limit", il, "largest accepted boundary import in bytes")
+	lpm, err := strconv.Atoi(env("REDGRID_LOGIN_PER_MINUTE", "20"))
+	if err != nil {
+		lpm = -1 // refused by serve, naming the flag
+	}
+	fs.IntVar(&c.loginPerMin, "login-per-minute", lpm, "login attempts one client address may make a minute (an office behind one NAT address needs more)")
 	fs.StringVar(&c.tileURL, "tile-url", env("REDGRID_TILE_URL", ""), "map tile URL template for the UI, e.g. https://t0.tianditu.gov.cn/vec_w/wmts?…&tk=KEY (default: no tiles)")
 	gr, _ := time.ParseDuration(env("REDGRID_GEO_REFRESH", "2s"))
 	fs.DurationVar(&c.geoRefresh, "geo-refresh", gr, "how often a server looks for boundary changes made by other servers")
@@ -344,6 +350,9 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if c.loginPerMin < 1 || c.loginPerMin > 100000 {
+		return errors.New("--login-per-minute must be a whole number from 1 to 100000")
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, _, err := c.openWithKeys(ctx, log)
@@ -387,7 +396,7 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 		return err
 	}
 	go at.Run(ctx)
-	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
+	srv := api.New(s, log, api.Config{BodyLimit: c.bodyLimit, LoginPerMinute: c.loginPerMin, SecureCookies: c.secure, ImportLimit: c.importLimit, PublicURL: c.publicURL, Atlas: at, TileURL: c.tileURL, TileAttribution: c.tileAttr,
 		PhotoDir: c.photoDir(), Open311Jurisdiction: c.jurisdiction, Open311Contact: c.contact,
 		Satisfaction: &weights, DuplicateMetres: dupM, DuplicateWindow: dupWindow}, s.Now, web.Handler(), nil)
 	ln, err := net.Listen("tcp", c.addr)
