@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redgrid/redgrid/internal/redgridtest"
 )
@@ -254,5 +255,55 @@ func TestCaseMatters(t *testing.T) {
 		if err := ev.store.DB().QueryRow("SELECT from_id FROM case_matter_split").Scan(&from); err != nil || from != 0 {
 			t.Errorf("after the rebuild every case is counted by matter: from_id %d %v", from, err)
 		}
+	})
+}
+
+// TestGuidedClosedOnTime: a guided private matter has no handling stage, so it counts as closed on
+// time (按期结案) when its one deadline, registration and routing, was kept, and not when it ran
+// late; the rebuilt rollups agree.
+func TestGuidedClosedOnTime(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnv(t, e)
+		ctx := t.Context()
+		lng, lat := inCell(0, 0)
+		guideAndRate := func(id int64) {
+			t.Helper()
+			for _, body := range []string{`{"action":"register"}`, `{"action":"guide","guidance":"可向社区人民调解委员会申请调解"}`, `{"action":"rate","rating":"satisfied"}`} {
+				if st, _, b := ev.act("community1", id, body); st != 200 {
+					t.Fatalf("%s: %d %s", body, st, b)
+				}
+			}
+		}
+		st, onTime, b := ev.report("community1", reportBody(lng, lat, "0702", "兄弟之间为赡养老人起了争执"), nil)
+		if st != 201 {
+			t.Fatalf("report: %d %s", st, b)
+		}
+		guideAndRate(onTime.ID)
+		st, late, b := ev.report("community1", reportBody(lng, lat, "0702", "邻居借钱不还，想知道怎么办"), nil)
+		if st != 201 {
+			t.Fatalf("report: %d %s", st, b)
+		}
+		ev.clock.Advance(72 * time.Hour) // past the working hour registration and routing may take
+		if r, err := ev.store.RunDeadlines(ctx, 100); err != nil || r.Overdue != 1 {
+			t.Fatalf("deadlines: %+v %v", r, err)
+		}
+		ev.tokens["community1"] = ev.login("community1") // the session of three days ago has expired
+		guideAndRate(late.ID)
+		check := func(when string) {
+			t.Helper()
+			counts, err := ev.store.CaseCounts(ctx, ev.tree.Community1.ID, "2026-01-01", "2026-12-31")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts["closed"] != 2 || counts["due"] != 2 || counts["closed_on_time"] != 1 || counts["guided"] != 2 {
+				t.Errorf("%s: closed %d, due %d, closed on time %d, guided %d; want 2, 2, 1, 2", when,
+					counts["closed"], counts["due"], counts["closed_on_time"], counts["guided"])
+			}
+		}
+		check("kept on the way")
+		if err := ev.store.RebuildRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("rebuilt")
 	})
 }

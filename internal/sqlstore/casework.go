@@ -332,7 +332,7 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		if next.State == redgrid.CaseClosed {
 			closedAt = &now
 			once(fClosed, rcClosed)
-			if flags&fHandleLate == 0 {
+			if closedOnTime(flags, c.Route) {
 				acc.add(c.Path, c.day, rcClosedOnTime, 1)
 			}
 			once(fDue, rcDue)
@@ -764,6 +764,16 @@ func (t *tx) addDeadlineDur(caseID int64, stage string, org int64, start time.Ti
 	_, err = t.exec("INSERT INTO case_deadlines (case_id, stage, org_id, started_at, due_at, remind_at) VALUES (?, ?, ?, ?, ?, ?)",
 		caseID, stage, orgArg, start, due, remind)
 	return due, err
+}
+
+// closedOnTime says whether a closed case counts as closed on time (按期结案): its handling stage
+// never ran late. A guided private matter (引导办理) had no handling stage: its only deadline was
+// registration and routing, so it is on time when no stage ran late.
+func closedOnTime(flags int, route redgrid.Route) bool {
+	if route == redgrid.RouteGuide {
+		return flags&fOverdue == 0
+	}
+	return flags&fHandleLate == 0
 }
 
 func fmtCST(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }

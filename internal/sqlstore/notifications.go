@@ -166,8 +166,11 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, a NotificationAudienc
 		}
 		now := t.s.now().UTC()
 		if upTo > cur {
+			// The mark only moves forward: two overlapping "all read" of one user (two tabs) on
+			// PostgreSQL may both have read the old mark; the smaller must not win.
 			if _, err := t.exec(`INSERT INTO notification_seen (user_id, read_up_to, updated_at) VALUES (?, ?, ?)
-				ON CONFLICT (user_id) DO UPDATE SET read_up_to = excluded.read_up_to, updated_at = excluded.updated_at`, a.UserID, upTo, now); err != nil {
+				ON CONFLICT (user_id) DO UPDATE SET read_up_to = excluded.read_up_to, updated_at = excluded.updated_at
+				WHERE notification_seen.read_up_to < excluded.read_up_to`, a.UserID, upTo, now); err != nil {
 				return err
 			}
 			if _, err := t.exec("DELETE FROM notification_reads WHERE user_id = ? AND notification_id <= ?", a.UserID, upTo); err != nil {

@@ -29,16 +29,16 @@ func (t *tx) rebuildCaseRollup() error {
 			return err
 		}
 	}
-	rows, err := t.query("SELECT path, received_day, state, flags, rating, resolved, matter FROM cases")
+	rows, err := t.query("SELECT path, received_day, state, flags, rating, resolved, matter, route FROM cases")
 	if err != nil {
 		return err
 	}
 	acc := newRollupAcc()
 	for rows.Next() {
-		var path, day, state, rating, matter string
+		var path, day, state, rating, matter, route string
 		var flags int
 		var resolved *bool
-		if err := rows.Scan(&path, &day, &state, &flags, &rating, &resolved, &matter); err != nil {
+		if err := rows.Scan(&path, &day, &state, &flags, &rating, &resolved, &matter, &route); err != nil {
 			rows.Close()
 			return err
 		}
@@ -57,7 +57,7 @@ func (t *tx) rebuildCaseRollup() error {
 		case "suspended":
 			acc.add(path, day, rcSuspended, 1)
 		case "closed":
-			if flags&fHandleLate == 0 {
+			if closedOnTime(flags, redgrid.Route(route)) {
 				acc.add(path, day, rcClosedOnTime, 1)
 			}
 			acc.add(path, day, rcCallbacks, 1)
