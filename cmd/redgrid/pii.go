@@ -30,6 +30,13 @@ const purgeEvery = time.Hour
 
 // purge runs the retention purge for the job loop, logging counts only.
 func purge(ctx context.Context, s *sqlstore.Store, ret redgrid.Retention, log *slog.Logger) {
+	if n, err := s.ExpireIdempotencyKeys(ctx, s.Now().Add(-sqlstore.IdempotencyKeep)); err != nil {
+		if ctx.Err() == nil {
+			log.Warn("idempotency key expiry failed", "err", err)
+		}
+	} else if n > 0 {
+		log.Info("idempotency keys expired", "keys", n)
+	}
 	p, err := s.PurgePersonalData(ctx, ret, false)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/redgrid/redgrid"
 )
@@ -85,4 +86,32 @@ func (s *Store) lookupIdemKey(ctx context.Context, userID int64, idem redgrid.Id
 		return 0, "", "", false, err
 	}
 	return id, key, response, true, nil
+}
+
+// IdempotencyKeep is how long an Idempotency-Key is kept: a client retries within minutes, and the
+// answer kept with a case action's key (the case as the action left it) is a copy of the case's
+// text that must not outlive that purpose.
+const IdempotencyKeep = 7 * 24 * time.Hour
+
+// ExpireIdempotencyKeys deletes the keys recorded before before, a thousand at a time so that no
+// one transaction holds the writer long; it returns how many it deleted. A retry with an expired
+// key is taken as a new request.
+func (s *Store) ExpireIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(t *tx) error {
+			r, err := t.exec(`DELETE FROM idempotency_keys WHERE (user_id, idem_key) IN
+				(SELECT user_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT 1000)`, before.UTC())
+			if err != nil {
+				return err
+			}
+			n, err = r.RowsAffected()
+			return err
+		})
+		total += n
+		if err != nil || n < 1000 {
+			return total, err
+		}
+	}
 }
