@@ -307,3 +307,69 @@ func TestGuidedClosedOnTime(t *testing.T) {
 		check("rebuilt")
 	})
 }
+
+// TestSelfGovernedCaseBackOnTheAgenda: a community matter handed to self-governance goes on the
+// community's agenda; once a meeting has taken it, its overdue handling makes it climb to the
+// community's joint meeting, and it is on the agenda again, the meeting's decision kept.
+func TestSelfGovernedCaseBackOnTheAgenda(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnv(t, e)
+		ctx := t.Context()
+		tr := ev.tree
+		lng, lat := inCell(0, 0)
+		st, c, b := ev.report("community1", reportBody(lng, lat, "0701", "楼上楼下因漏水发生争执"), nil)
+		if st != 201 {
+			t.Fatalf("report: %d %s", st, b)
+		}
+		for _, a := range []string{`{"action":"register"}`, `{"action":"self_govern","reason":"楼栋居民议事协商"}`} {
+			if st, _, b := ev.act("community1", c.ID, a); st != 200 {
+				t.Fatalf("%s: %d %s", a, st, b)
+			}
+		}
+		agenda := func() []string {
+			t.Helper()
+			res, b := ev.do("community1", "GET", fmt.Sprintf("/api/v1/agenda?node=%d", tr.Community1.ID), "", nil)
+			var l struct {
+				Items []struct {
+					CaseID int64  `json:"case_id"`
+					Reason string `json:"reason"`
+				}
+			}
+			if res.StatusCode != 200 || json.Unmarshal(b, &l) != nil {
+				t.Fatalf("agenda: %d %s", res.StatusCode, b)
+			}
+			var out []string
+			for _, it := range l.Items {
+				if it.CaseID == c.ID {
+					out = append(out, it.Reason)
+				}
+			}
+			return out
+		}
+		if got := agenda(); len(got) != 1 || !strings.Contains(got[0], "交社区自治") {
+			t.Fatalf("agenda after self_govern: %q", got)
+		}
+		today := ev.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+		res, b := ev.do("community1", "POST", "/api/v1/meetings", fmt.Sprintf(`{"node_id":%d,"held_on":%q,"title":"五堰社区居民议事会",
+			"attendees":["社区书记 李芳","楼栋长 王强"],"minutes":"议定：两户共同出资维修。","decisions":[{"case_id":%d,"decision":"两户共同出资维修防水层"}]}`,
+			tr.Community1.ID, today, c.ID), nil)
+		if res.StatusCode != 201 {
+			t.Fatalf("meeting: %d %s", res.StatusCode, b)
+		}
+		if got := agenda(); len(got) != 0 {
+			t.Fatalf("agenda after the meeting: %q", got)
+		}
+		ev.clock.Advance(60 * 24 * time.Hour) // the community's handling runs late
+		if _, err := ev.store.RunDeadlines(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		ev.tokens["community1"] = ev.login("community1")
+		if got := agenda(); len(got) != 1 || !strings.Contains(got[0], "超时未解决") {
+			t.Fatalf("agenda after the climb: %q", got)
+		}
+		var decided int
+		if err := ev.store.DB().QueryRow("SELECT COUNT(*) FROM agenda_items WHERE case_id = "+fmt.Sprint(c.ID)+" AND decision = '两户共同出资维修防水层'").Scan(&decided); err != nil || decided != 1 {
+			t.Fatalf("the meeting's decision: %d %v", decided, err)
+		}
+	})
+}

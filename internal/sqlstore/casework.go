@@ -724,9 +724,12 @@ func (t *tx) agenda(c *caseRow, level redgrid.Level, reason string, now time.Tim
 	return t.notify(path, nil, c.ID, "escalate", fmt.Sprintf("案件 %s（%s，%s）上提至%s，已列入下次会议议题", c.Number, c.CategoryName, c.GridName, level.Name()))
 }
 
-// agendaAt puts the case on the list of the next meeting held at node for level (once per level).
+// agendaAt puts the case on the list of the next meeting held at node for level: once while an
+// entry waits there (its reason gains the new one), again once a meeting has taken the last.
 func (t *tx) agendaAt(c *caseRow, level redgrid.Level, node int64, reason string, now time.Time) error {
-	_, err := t.exec("INSERT INTO agenda_items (case_id, level, node_id, reason, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, level) DO NOTHING",
+	_, err := t.exec(`INSERT INTO agenda_items (case_id, level, node_id, reason, added_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (case_id, level) WHERE meeting_on IS NULL DO UPDATE SET reason = agenda_items.reason || '；' || excluded.reason
+		WHERE agenda_items.reason <> excluded.reason`,
 		c.ID, int(level), node, reason, now)
 	return err
 }
