@@ -368,7 +368,7 @@ func TestSelfGovernedCaseBackOnTheAgenda(t *testing.T) {
 			t.Fatalf("agenda after the climb: %q", got)
 		}
 		var decided int
-		if err := ev.store.DB().QueryRow("SELECT COUNT(*) FROM agenda_items WHERE case_id = "+fmt.Sprint(c.ID)+" AND decision = '两户共同出资维修防水层'").Scan(&decided); err != nil || decided != 1 {
+		if err := ev.store.DB().QueryRow("SELECT COUNT(*) FROM agenda_items WHERE case_id = " + fmt.Sprint(c.ID) + " AND decision = '两户共同出资维修防水层'").Scan(&decided); err != nil || decided != 1 {
 			t.Fatalf("the meeting's decision: %d %v", decided, err)
 		}
 	})
