@@ -50,6 +50,7 @@ func benchIntake(args []string, stdout, stderr io.Writer) error {
 	rate := fs.Int("rate", 1000, "cases per second in the latency phase (0: skip it)")
 	rateFor := fs.Duration("rate-for", 5*time.Second, "length of the latency phase")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the throughput phase to this file")
+	withKeys := fs.Bool("idempotency-keys", false, "send an Idempotency-Key with every report, as the phone report form does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,6 +117,9 @@ func benchIntake(args []string, stdout, stderr io.Writer) error {
 		req, _ := http.NewRequest("POST", base+"/api/v1/cases", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
+		if *withKeys {
+			req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", n))
+		}
 		start := time.Now()
 		res, err := client.Do(req)
 		if err != nil {
