@@ -437,3 +437,249 @@ func TestLadderWaitsForOverdue(t *testing.T) {
 		}
 	})
 }
+
+// mustAct takes an action that must succeed and returns the case as it left it.
+func (ev *env) mustAct(user string, id int64, body string) caseDoc {
+	ev.t.Helper()
+	st, c, b := ev.act(user, id, body)
+	if st != 200 {
+		ev.t.Fatalf("%s %s: %d %s", user, body, st, b)
+	}
+	return c
+}
+
+// TestHandEscalationWhileSuspended: a suspended case escalated by hand gets the new rung's whole
+// time when it is resumed — not what the old rung's paused clock had left (1 day at the community
+// here, which would have sent it on to the city the day after the resumption) — and a case that
+// had no clock (grid=never) gets the new rung's clock at the resumption.
+func TestHandEscalationWhileSuspended(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnvWith(t, e, clockCfg)
+		c := ev.acceptedCase(0) // handling due 10:30 Tuesday
+		ev.advanceTo(at(3, 10, 40))
+		if r := ev.runJobs(); r.Overdue != 1 {
+			t.Fatalf("10:40 Tuesday: %+v", r)
+		}
+		// At the community since 10:40 Tuesday (3 days: until 10:40 Friday); suspended on Thursday
+		// with 1 working day left on that clock.
+		ev.advanceTo(at(5, 10, 40))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("10:40 Thursday: %+v", r)
+		}
+		ev.mustAct("dept1", c.ID, `{"action":"suspend","reason":"需等待管线迁改","explanation":"已向居民说明需待管线迁改后处理"}`)
+		if n := ev.count("SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND paused_s = 25200"); n != 1 {
+			t.Fatalf("the community's clock is not paused with 1 working day left")
+		}
+		ev.advanceTo(at(5, 11, 0))
+		if got := ev.mustAct("street1", c.ID, `{"action":"escalate","reason":"需街道协调"}`); got.Level != 2 || got.State != "suspended" {
+			t.Fatalf("escalated while suspended: level %d state %s", got.Level, got.State)
+		}
+		// One paused clock: the street's, with its 5 working days.
+		if n := ev.count("SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND paused_s IS NOT NULL"); n != 1 {
+			t.Fatalf("%d paused ladder clocks, want 1", n)
+		}
+		if n := ev.count("SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND paused_s = 126000"); n != 1 {
+			t.Fatalf("the street's clock is not paused with 5 working days")
+		}
+		ev.advanceTo(at(9, 9, 0))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("while suspended: %+v", r)
+		}
+		ev.mustAct("community1", c.ID, `{"action":"resume"}`)
+		// 5 working days from 09:00 Monday 9th: 17:30 Friday 13th. The community's 1 day left
+		// would have run out at 17:30 Monday.
+		ev.advanceTo(at(10, 9, 0))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("the community's old clock ran: %+v", r)
+		}
+		ev.advanceTo(at(13, 17, 29))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("17:29 Friday 13th: %+v", r)
+		}
+		ev.advanceTo(at(16, 9, 1))
+		if r := ev.runJobs(); r.Escalated != 1 {
+			t.Fatalf("after the street's 5 days: %+v", r)
+		}
+		if got := ev.getCase("admin", c.ID); got.Level != 3 {
+			t.Fatalf("level %d, want 3", got.Level)
+		}
+
+		// No clock before: the grid's rung never climbs by itself.
+		ladder, err := redgrid.ParseEscalateAfter("grid=never")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev2, _ := caseEnvCases(t, e, clockCfg, sqlstore.CaseOptions{Ladder: ladder})
+		c2 := ev2.acceptedCase(0)
+		ev2.advanceTo(at(3, 10, 40))
+		if r := ev2.runJobs(); r.Overdue != 1 || r.Escalated != 0 {
+			t.Fatalf("overdue with grid=never: %+v", r)
+		}
+		if n := ev2.count("SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder'"); n != 0 {
+			t.Fatalf("%d ladder clocks at the grid with grid=never", n)
+		}
+		ev2.advanceTo(at(3, 11, 0))
+		ev2.mustAct("dept1", c2.ID, `{"action":"suspend","reason":"需等待管线迁改","explanation":"已向居民说明"}`)
+		ev2.advanceTo(at(3, 11, 30))
+		ev2.mustAct("community1", c2.ID, `{"action":"escalate","reason":"需社区协调"}`)
+		if n := ev2.count("SELECT COUNT(*) FROM case_deadlines WHERE stage = 'ladder' AND paused_s = 75600"); n != 1 {
+			t.Fatalf("the community's clock is not paused with 3 working days")
+		}
+		// Suspended past the 3 days the clock would have run from the escalation.
+		ev2.advanceTo(at(9, 9, 0))
+		if r := ev2.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("while suspended: %+v", r)
+		}
+		ev2.mustAct("community1", c2.ID, `{"action":"resume"}`)
+		// 3 working days from 09:00 Monday 9th: 17:30 Wednesday 11th.
+		ev2.advanceTo(at(11, 17, 29))
+		if r := ev2.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("17:29 Wednesday 11th: %+v", r)
+		}
+		ev2.advanceTo(at(12, 9, 0))
+		if r := ev2.runJobs(); r.Escalated != 1 {
+			t.Fatalf("after the community's 3 days: %+v", r)
+		}
+		if got := ev2.getCase("street1", c2.ID); got.Level != 2 {
+			t.Fatalf("level %d, want 2", got.Level)
+		}
+	})
+}
+
+// TestExtensionOfOverdueCase: an extension approved after the handling deadline has passed runs
+// from the approval, not from the passed deadline: the case, the department and the deadline job
+// all get the same future time, and no second overdue fires until that time has passed.
+func TestExtensionOfOverdueCase(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnvWith(t, e, clockCfg)
+		c := ev.acceptedCase(0) // handling due 10:30 Tuesday
+		ev.advanceTo(at(3, 10, 40))
+		if r := ev.runJobs(); r.Overdue != 1 {
+			t.Fatalf("10:40 Tuesday: %+v", r)
+		}
+		ev.advanceTo(at(3, 14, 0))
+		ev.mustAct("dept1", c.ID, `{"action":"request_extend","reason":"需采购配件","extend":"1h"}`)
+		got := ev.mustAct("community1", c.ID, `{"action":"approve_extend"}`)
+		// 1 working hour from the approval at 14:00 (from 10:30 it would be 11:30, already past).
+		want := at(3, 15, 0)
+		if got.DueAt == nil || !got.DueAt.Equal(want) {
+			t.Fatalf("case due %v, want %v", got.DueAt, want)
+		}
+		for _, d := range got.Departments {
+			if d.HandleDue == nil || !d.HandleDue.Equal(want) {
+				t.Fatalf("department's handling due %v, want %v", d.HandleDue, want)
+			}
+		}
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("at the approval: %+v", r)
+		}
+		ev.advanceTo(at(3, 14, 59)) // the extended deadline's reminder (at 80%) only
+		if r := ev.runJobs(); r != (sqlstore.JobResult{Reminded: 1}) {
+			t.Fatalf("14:59: %+v", r)
+		}
+		ev.advanceTo(at(3, 15, 1))
+		if r := ev.runJobs(); r.Overdue != 1 {
+			t.Fatalf("the extended deadline passed: %+v", r)
+		}
+		if n := ev.count("SELECT COUNT(*) FROM case_events WHERE action = 'overdue'"); n != 2 {
+			t.Fatalf("%d overdue events, want 2 (the first deadline and the extended one)", n)
+		}
+	})
+}
+
+// TestLadderAfterExtension: a case climbed to the community on its overdue and then given 5 more
+// working days by the dispatching level does not climb when the community's 3 days run out; when
+// the extended deadline passes the community's 3 days start again.
+func TestLadderAfterExtension(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ev, _ := caseEnvWith(t, e, clockCfg)
+		c := ev.acceptedCase(0) // handling due 10:30 Tuesday
+		ev.advanceTo(at(3, 10, 40))
+		if r := ev.runJobs(); r.Overdue != 1 {
+			t.Fatalf("10:40 Tuesday: %+v", r)
+		}
+		if got := ev.getCase("community1", c.ID); got.Level != 1 {
+			t.Fatalf("level %d after the overdue", got.Level)
+		}
+		ev.advanceTo(at(3, 11, 0))
+		ev.mustAct("dept1", c.ID, `{"action":"request_extend","reason":"需采购配件","extend":"5d"}`)
+		got := ev.mustAct("community1", c.ID, `{"action":"approve_extend"}`)
+		if want := at(10, 11, 0); got.DueAt == nil || !got.DueAt.Equal(want) {
+			t.Fatalf("due %v, want %v", got.DueAt, want)
+		}
+		ev.advanceTo(at(6, 10, 41)) // the community's 3 days from 10:40 Tuesday have run out
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("climbed within the extension: %+v", r)
+		}
+		ev.advanceTo(at(10, 11, 1))
+		if r := ev.runJobs(); r.Overdue != 1 || r.Escalated != 0 {
+			t.Fatalf("the extension passed: %+v", r)
+		}
+		// 3 working days from 11:01 Tuesday 10th: 11:01 Friday 13th.
+		ev.advanceTo(at(13, 11, 0))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("11:00 Friday 13th: %+v", r)
+		}
+		ev.advanceTo(at(13, 11, 2))
+		if r := ev.runJobs(); r.Escalated != 1 {
+			t.Fatalf("11:02 Friday 13th: %+v", r)
+		}
+		if got := ev.getCase("street1", c.ID); got.Level != 2 {
+			t.Fatalf("level %d, want 2", got.Level)
+		}
+	})
+}
+
+// TestLadderAfterRedispatch: a case late once (its first department let the acceptance deadline
+// pass, then returned it) and re-dispatched to a department that accepts in time does not climb
+// when its rung's time (community=1h) runs out — it keeps its overdue flag, counted once in the
+// figures — and climbs once its current handling deadline has passed and the rung's time after.
+func TestLadderAfterRedispatch(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ladder, err := redgrid.ParseEscalateAfter("community=1h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := caseEnvCases(t, e, clockCfg, sqlstore.CaseOptions{Ladder: ladder})
+		lng, lat := inCell(0, 0)
+		st, c, b := ev.report("grid1", fmt.Sprintf(`{"category":"0101","lng":%v,"lat":%v,"description":"暴露垃圾"}`, lng, lat), nil)
+		if st != 201 {
+			t.Fatalf("report: %d %s", st, b)
+		}
+		dispatch := fmt.Sprintf(`{"action":"dispatch","lead_department_id":%d}`, ev.tree.Department.ID)
+		ev.mustAct("community1", c.ID, `{"action":"register"}`)
+		ev.mustAct("community1", c.ID, dispatch) // 17:00 Monday: to accept by 09:30 Tuesday
+		ev.advanceTo(at(3, 9, 40))
+		if r := ev.runJobs(); r.Overdue != 1 || r.Escalated != 0 {
+			t.Fatalf("09:40 Tuesday: %+v", r)
+		}
+		ev.advanceTo(at(3, 9, 45))
+		ev.mustAct("dept1", c.ID, `{"action":"return","reason":"不属本部门职责"}`)
+		ev.mustAct("community1", c.ID, dispatch)
+		ev.mustAct("dept1", c.ID, `{"action":"accept"}`)                         // handling due 11:45
+		ev.mustAct("community1", c.ID, `{"action":"escalate","reason":"需社区协调"}`) // the community's hour: until 10:45
+		ev.advanceTo(at(3, 10, 46))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("climbed while the department is within its deadline: %+v", r)
+		}
+		if got := ev.getCase("community1", c.ID); got.Level != 1 || !got.Overdue {
+			t.Fatalf("level %d overdue %v, want 1 and the flag kept", got.Level, got.Overdue)
+		}
+		ev.advanceTo(at(3, 11, 46))
+		if r := ev.runJobs(); r.Overdue != 1 || r.Escalated != 0 {
+			t.Fatalf("11:46 Tuesday: %+v", r)
+		}
+		// 1 working hour from 11:46: 14 minutes to noon, 46 from 13:30 — 14:16.
+		ev.advanceTo(at(3, 14, 15))
+		if r := ev.runJobs(); r != (sqlstore.JobResult{}) {
+			t.Fatalf("14:15 Tuesday: %+v", r)
+		}
+		ev.advanceTo(at(3, 14, 17))
+		if r := ev.runJobs(); r.Escalated != 1 {
+			t.Fatalf("14:17 Tuesday: %+v", r)
+		}
+		if got := ev.getCase("street1", c.ID); got.Level != 2 {
+			t.Fatalf("level %d, want 2", got.Level)
+		}
+	})
+}

@@ -410,22 +410,29 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		if err != nil {
 			return err
 		}
+		// From the handling deadline, or from now if that has passed: the extended deadline
+		// is in the future, the same in the deadline row, the department's row and the case.
 		base := now
-		if due != nil {
+		if due != nil && due.After(now) {
 			base = *due
 		}
-		d, err := s.cal.Add(base, s.workDur(ext))
+		end, err := s.cal.Add(base, s.workDur(ext))
 		if err != nil {
 			return err
 		}
-		d = d.UTC()
 		if err := t.closeDeadlines(id, StageHandle, handlerOrg(&c)); err != nil {
 			return err
 		}
-		if _, err := t.addDeadlineDur(id, StageHandle, handlerOrg(&c), now, s.cal.Between(now, d)); err != nil {
+		d, err := t.addDeadlineDur(id, StageHandle, handlerOrg(&c), now, s.cal.Between(now, end))
+		if err != nil {
 			return err
 		}
 		if err := t.setHandleDue(&c, d); err != nil {
+			return err
+		}
+		// The dispatching level gave the handler more time: the rung's time starts again when
+		// the extended deadline passes (ladderOnOverdue), not when the old clock runs out.
+		if err := t.closeDeadlines(id, StageLadder, 0); err != nil {
 			return err
 		}
 		once(fExtended, rcExtended)
@@ -439,7 +446,11 @@ func (s *Store) act(t *tx, acc *rollupAcc, id int64, in redgrid.CaseActionIn, au
 		if err := t.agenda(&c, next.Level, in.Reason, now); err != nil {
 			return err
 		}
-		if err := t.startRung(id, next.Level, now); err != nil {
+		start := t.startRung
+		if c.State == redgrid.CaseSuspended {
+			start = t.parkRung // the resumption starts the new rung's clock
+		}
+		if err := start(id, next.Level, now); err != nil {
 			return err
 		}
 		detail["level"] = next.Level

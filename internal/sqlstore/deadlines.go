@@ -165,8 +165,10 @@ func (t *tx) overdue(acc *rollupAcc, d dueRow) (bool, error) {
 		return false, err
 	}
 	// An overdue handling stage sets the ladder going (002, ladder.go): at the grid, with its
-	// time 0 (the default), the case climbs to the community's joint meeting at once.
-	if lead && d.stage == StageHandle {
+	// time 0 (the default), the case climbs to the community's joint meeting at once. Above the
+	// grid any overdue stage of the handler starts the rung's time again if its clock has ended
+	// (the case was within its deadlines when it ran out).
+	if lead && (d.stage == StageHandle || c.Level > redgrid.LevelGrid) {
 		return true, t.ladderOnOverdue(&c, t.s.now().UTC())
 	}
 	return true, nil

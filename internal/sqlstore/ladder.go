@@ -16,10 +16,14 @@ import (
 // update, so each climb happens once across servers. The grid's clock starts when the lead
 // department's handling stage is overdue; the community's and the street's when the case lands
 // there, by itself or by hand. When a clock runs out and the case is still unresolved (not
-// verified, closed or voided) and overdue (a case escalated by hand within its deadlines waits:
-// its handling stage's overdue starts the rung's time again) the case climbs one rung, lands on that rung's next joint meeting
-// agenda and the next rung's clock starts. A suspension pauses the clock with the case's other
-// deadlines (pauseDeadlines); a hand escalation replaces it with the new rung's.
+// verified, closed or voided) and overdue — the deadline its handler works to now has passed
+// (ladderOverdue; a case escalated by hand within its deadlines, or given a new one, waits: the
+// overdue of its current stage starts the rung's time again) — the case climbs one rung, lands on
+// that rung's next joint meeting agenda and the next rung's clock starts. An approved extension
+// ends the running clock (the rung's time starts again when the extended deadline passes). A
+// suspension pauses the clock with the case's other deadlines (pauseDeadlines); a hand escalation
+// replaces it with the new rung's, paused with the rung's whole time if the case is suspended
+// (parkRung), so that the resumption starts the new rung's clock, not the old one's.
 
 // StageLadder is the stage of the ladder's clocks.
 const StageLadder = "ladder"
@@ -67,36 +71,82 @@ func (t *tx) ladderRunning(caseID int64) (bool, error) {
 	return n > 0, err
 }
 
+// rungWork is the working time the case may stay on level before it climbs by itself; false for
+// no clock: at the city (the top), on a rung set to never, or with escalation off.
+func (t *tx) rungWork(level redgrid.Level) (time.Duration, bool) {
+	if level < redgrid.LevelGrid || level >= redgrid.LevelCity || t.s.cases.NoEscalateOnOverdue {
+		return 0, false
+	}
+	r := t.s.cases.Ladder[level]
+	if r.Never {
+		return 0, false
+	}
+	if r.Now {
+		return 0, true
+	}
+	return t.s.workDur(r.Limit), true
+}
+
 // startRung ends any ladder clock of the case and starts that of the rung it stands on, from
 // start. Nothing starts at the city (the top), for a rung set to never, or with escalation off.
 func (t *tx) startRung(caseID int64, level redgrid.Level, start time.Time) error {
 	if _, err := t.exec("UPDATE case_deadlines SET done_at = ? WHERE case_id = ? AND stage = ? AND done_at IS NULL", t.s.now().UTC(), caseID, StageLadder); err != nil {
 		return err
 	}
-	if level < redgrid.LevelGrid || level >= redgrid.LevelCity || t.s.cases.NoEscalateOnOverdue {
+	w, ok := t.rungWork(level)
+	if !ok {
 		return nil
 	}
-	r := t.s.cases.Ladder[level]
-	if r.Never {
-		return nil
-	}
-	due := start.UTC()
-	if !r.Now {
-		d, err := t.s.cal.Add(start, t.s.workDur(r.Limit))
-		if err != nil {
-			return err
-		}
-		due = d.UTC()
+	due, err := t.s.cal.Add(start, w)
+	if err != nil {
+		return err
 	}
 	// No reminder: reminded_at is set at once.
-	_, err := t.exec("INSERT INTO case_deadlines (case_id, stage, org_id, started_at, due_at, remind_at, reminded_at) VALUES (?, ?, NULL, ?, ?, ?, ?)",
-		caseID, StageLadder, start.UTC(), due, due, start.UTC())
+	_, err = t.exec("INSERT INTO case_deadlines (case_id, stage, org_id, started_at, due_at, remind_at, reminded_at) VALUES (?, ?, NULL, ?, ?, ?, ?)",
+		caseID, StageLadder, start.UTC(), due.UTC(), due.UTC(), start.UTC())
 	return err
 }
 
-// ladderOnOverdue is what an overdue lead handling stage does to the ladder: with no clock
-// running, the clock of the case's rung starts — at the grid, with its time set to 0, the case
-// climbs at once.
+// parkRung is startRung for a suspended case escalated by hand: the clock the suspension paused
+// (of the rung the case leaves) is dropped, so that the resumption does not start it again, and
+// the new rung's clock is recorded paused with the rung's whole time, which the resumption starts.
+func (t *tx) parkRung(caseID int64, level redgrid.Level, now time.Time) error {
+	if _, err := t.exec("UPDATE case_deadlines SET paused_s = NULL WHERE case_id = ? AND stage = ? AND paused_s IS NOT NULL", caseID, StageLadder); err != nil {
+		return err
+	}
+	w, ok := t.rungWork(level)
+	if !ok {
+		return nil
+	}
+	due, err := t.s.cal.Add(now, w)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("INSERT INTO case_deadlines (case_id, stage, org_id, started_at, due_at, remind_at, reminded_at, done_at, paused_s) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+		caseID, StageLadder, now.UTC(), due.UTC(), due.UTC(), now.UTC(), now.UTC(), int64(w/time.Second))
+	return err
+}
+
+// ladderOverdue reports whether the case is overdue for the ladder: whether the deadline its
+// handler is working to now — the registration and dispatch (no department), the lead
+// department's acceptance or handling, or the community's own handling — has passed without the
+// step being taken. Not the case's overdue flag, which stays once set: a deadline given anew (an
+// approved extension, a re-dispatch, a reopening) is not overdue until it passes.
+func (t *tx) ladderOverdue(c *caseRow) (bool, error) {
+	q := "SELECT COUNT(*) FROM case_deadlines WHERE case_id = ? AND stage IN (?, ?, ?) AND fired_at IS NOT NULL AND done_at IS NULL AND (org_id IS NULL"
+	args := []any{c.ID, StageRegister, StageAccept, StageHandle}
+	if c.leadOrg != nil {
+		q += " OR org_id = ?"
+		args = append(args, *c.leadOrg)
+	}
+	var n int
+	err := t.queryRow(q+")", args...).Scan(&n)
+	return n > 0, err
+}
+
+// ladderOnOverdue is what an overdue stage of the handler does to the ladder (at the grid its
+// handling stage only; above, any of its stages): with no clock running, the clock of the case's
+// rung starts — with the rung's time set to 0 (the grid's by default), the case climbs at once.
 func (t *tx) ladderOnOverdue(c *caseRow, now time.Time) error {
 	if t.s.cases.NoEscalateOnOverdue || c.Level >= redgrid.LevelCity {
 		return nil
@@ -152,9 +202,14 @@ func (t *tx) ladderFire(d dueRow) (bool, error) {
 		_, err := t.exec("UPDATE case_deadlines SET done_at = ? WHERE id = ?", now, d.id)
 		return false, err
 	}
-	if !c.Overdue || c.Level >= redgrid.LevelCity || t.s.cases.NoEscalateOnOverdue {
-		// A case put on a rung by hand within its deadlines climbs only once it is overdue too:
-		// its handling stage's overdue starts the rung's time again (ladderOnOverdue).
+	late, err := t.ladderOverdue(&c)
+	if err != nil {
+		return false, err
+	}
+	if !late || c.Level >= redgrid.LevelCity || t.s.cases.NoEscalateOnOverdue {
+		// A case within its current deadline (put on a rung by hand in time, extended,
+		// re-dispatched, reopened) climbs only once that deadline has passed too: its overdue
+		// starts the rung's time again (ladderOnOverdue).
 		_, err := t.exec("UPDATE case_deadlines SET done_at = ? WHERE id = ?", now, d.id)
 		return false, err
 	}
