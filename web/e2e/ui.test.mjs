@@ -2328,6 +2328,40 @@ describe('redgrid web UI (browser)', { timeout: 900_000, skip: !BIN && 'REDGRID_
       }
     })
 
+    test('a door-knocking visit (敲门走访): placed at a home found by its building, reported anonymously, shown as 走访', async () => {
+      const description = `走访反映：独居老人家中燃气软管老化 ${stamp}`
+      const building = (await apiGet(fx.c1.token, `/nodes?q=${encodeURIComponent('栋')}&kind=building&within=${fx.grid.id}`)).items.find((b) => b.lng != null)
+      assert.ok(building, 'the demo grid has a building with a position')
+      const home = (await apiGet(fx.c1.token, `/households?node=${fx.community}&q=${encodeURIComponent(building.name)}`)).items[0]
+      assert.ok(home, 'the building has households')
+      const homeBuilding = await apiGet(fx.c1.token, `/nodes/${home.building_id}`)
+      const p = await loginAs('community1')
+      try {
+        await p.getByTestId('menu-intake').click()
+        await p.getByTestId('intake-form').waitFor()
+        await p.getByTestId('intake-channel-visit').click()
+        await p.getByTestId('intake-anonymous').click()
+        await p.getByTestId('intake-place').click()
+        await p.keyboard.type(building.name)
+        // the home's option has no position of its own: the page takes its building's
+        await p.locator(`[data-testid=intake-place-option][data-value="h${home.id}"]`).filter({ visible: true }).click()
+        await p.locator('[data-testid=location-picked]').waitFor()
+        await choose(p, 'intake-category', '[data-testid=category-option-0101]', '')
+        await p.getByTestId('intake-description').fill(description)
+        await p.getByTestId('intake-submit').click()
+        const done = p.getByTestId('intake-done')
+        await done.waitFor()
+        assert.equal(await p.getByTestId('intake-channel').innerText(), '走访（敲门行动）')
+        const made = await apiGet(fx.c1.token, `/cases/${await done.getAttribute('data-case-id')}`)
+        assert.equal(made.channel, 'visit')
+        assert.equal(made.anonymous, true)
+        assert.ok(made.address.includes(home.room), `the address names the home: ${made.address}`)
+        assert.ok(Math.abs(made.lng - homeBuilding.lng) < 1e-6 && Math.abs(made.lat - homeBuilding.lat) < 1e-6, 'the case is at the home’s building')
+      } finally {
+        await p.context().close()
+      }
+    })
+
     test('community staff enter a phone call (来电登记): a building found by name places it, the resident is masked, the board shows it as 来电, its page shows its map', async () => {
       const description = `来电反映：楼道堆放杂物堵塞消防通道 ${stamp}`
       const building = (await apiGet(fx.c1.token, `/nodes?q=${encodeURIComponent('栋')}&kind=building&within=${fx.grid.id}`)).items.find((b) => b.lng != null)
