@@ -49,7 +49,7 @@ func caseFlags(fs *flag.FlagSet, c *config) {
 			fmt.Fprintln(os.Stderr, "REDGRID_WEBHOOKS:", err)
 		}
 	}
-	fs.Var(&c.hooks, "webhook", "group robot for reminders and overdue alerts, KIND=URL[#SECRET] with KIND wecom, dingtalk or feishu (repeatable)")
+	fs.Var(&c.hooks, "webhook", "group robot for dispatches, reminders, overdue alerts and escalations, KIND[@CODE]=URL[#SECRET] with KIND wecom, dingtalk or feishu and CODE the node (street, community, grid) whose cases alone it hears of (repeatable)")
 	je, _ := time.ParseDuration(env("REDGRID_JOBS_EVERY", "15s"))
 	fs.DurationVar(&c.jobsEvery, "jobs-every", je, "how often deadline reminders, overdue flags and webhooks are processed")
 	pr, _ := time.ParseDuration(env("REDGRID_PHOTO_RETENTION", "24h"))
@@ -239,19 +239,65 @@ const maxHookAttempts = 10
 // URL's token). A message is done when every hook has it or was given up on. A crash between a
 // send and its record resends to that hook only: at least once per hook, once when nothing fails.
 func deliver(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hooks []notify.Hook, log *slog.Logger) {
+	scopes, err := hookScopes(ctx, s, hooks)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("webhook outbox", "err", err)
+		}
+		return // nothing is sent (or marked sent) without knowing which robots a message is for
+	}
 	msgs, err := s.ClaimOutbox(ctx, 50, 2*time.Minute)
 	if err != nil {
 		log.Warn("webhook outbox", "err", err)
 		return
 	}
 	for _, m := range msgs {
-		if err := deliverOne(ctx, s, sender, hooks, m, log); err != nil && ctx.Err() == nil {
+		if err := deliverOne(ctx, s, sender, hooks, scopes, m, log); err != nil && ctx.Err() == nil {
 			log.Warn("webhook outbox", "id", m.ID, "err", err)
 		}
 	}
 }
 
-func deliverOne(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hooks []notify.Hook, m sqlstore.OutboxMessage, log *slog.Logger) error {
+// hookScopes maps the scope of each scoped robot (a node code) to that node's path, read at every
+// pass since a node's code or place in the tree may change. A code no node has any more maps to
+// "" (its robot is sent nothing, and serve warns of it); another failure is returned.
+func hookScopes(ctx context.Context, s *sqlstore.Store, hooks []notify.Hook) (map[string]string, error) {
+	out := map[string]string{}
+	for _, h := range hooks {
+		if h.Scope == "" {
+			continue
+		}
+		if _, done := out[h.Scope]; done {
+			continue
+		}
+		id, err := s.NodeIDByCode(ctx, h.Scope)
+		if err != nil && redgrid.ErrorKind(err) == redgrid.KindNotFound {
+			out[h.Scope] = ""
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.Node(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[h.Scope] = n.Path
+	}
+	return out, nil
+}
+
+// forMessage says whether robot h is sent message m: a robot of the whole district every
+// message, a scoped one the messages of cases within its node.
+func forMessage(h notify.Hook, scopes map[string]string, m sqlstore.OutboxMessage) bool {
+	if h.Scope == "" {
+		return true
+	}
+	p := scopes[h.Scope]
+	return p != "" && m.Path != "" && strings.HasPrefix(m.Path, p)
+}
+
+func deliverOne(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, hooks []notify.Hook, scopes map[string]string, m sqlstore.OutboxMessage, log *slog.Logger) error {
 	state, err := s.OutboxDeliveries(ctx, m.ID)
 	if err != nil {
 		return err
@@ -264,8 +310,12 @@ func deliverOne(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, h
 		}
 	}
 	var lastErr string
-	givenUp := 0
+	givenUp, meant := 0, 0
 	for _, h := range hooks {
+		if !forMessage(h, scopes, m) {
+			continue
+		}
+		meant++
 		id := h.ID()
 		d := state[id]
 		if d.Done() {
@@ -307,7 +357,7 @@ func deliverOne(ctx context.Context, s *sqlstore.Store, sender *notify.Sender, h
 	if next.IsZero() {
 		why := ""
 		if givenUp > 0 {
-			why = fmt.Sprintf("given up on %d of %d hooks", givenUp, len(hooks))
+			why = fmt.Sprintf("given up on %d of %d hooks", givenUp, meant)
 		}
 		return s.OutboxSent(ctx, m.ID, m.Attempts, why)
 	}

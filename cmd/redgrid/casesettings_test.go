@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redgrid/redgrid"
+	"github.com/redgrid/redgrid/internal/redgridtest"
 )
 
 // TestCaseSettingsFlags: the ladder, the weights of 满意率 and the duplicate search are read from
@@ -103,5 +104,17 @@ func TestLoginPerMinuteFlag(t *testing.T) {
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("%q: the data directory was written to: %v", bad, entries)
 		}
+	}
+}
+
+// TestScopedWebhookOfUnknownNode: a robot scoped to a node code no node has stops the start,
+// naming the flag and the robot but not its token.
+func TestScopedWebhookOfUnknownNode(t *testing.T) {
+	dir := t.TempDir()
+	redgridtest.WriteKeyFile(t, dir)
+	args := []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--webhook", "wecom@420302999999=http://127.0.0.1:9/cgi-bin/webhook/send?key=secret-token-42"}
+	err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--webhook") || !strings.Contains(err.Error(), "420302999999") || strings.Contains(err.Error(), "secret-token-42") {
+		t.Fatalf("%v", err)
 	}
 }

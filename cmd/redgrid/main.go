@@ -386,6 +386,14 @@ func serve(ctx context.Context, c *config, fill bool, stdout, stderr io.Writer) 
 	} else if loaded {
 		log.Info("default case categories loaded", "count", len(redgrid.DefaultCategories()))
 	}
+	for _, h := range c.hooks {
+		if h.Scope == "" {
+			continue
+		}
+		if _, err := s.NodeIDByCode(ctx, h.Scope); err != nil {
+			return fmt.Errorf("--webhook: the %s: %w", h, err)
+		}
+	}
 	go runJobs(ctx, s, c, log)
 	ao, err := c.atlasOptions()
 	if err != nil {

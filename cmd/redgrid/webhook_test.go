@@ -319,3 +319,82 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		t.Logf("delivered in %d rounds", rounds)
 	})
 }
+
+// TestScopedWebhooks: a robot scoped to a node (--webhook KIND@CODE=URL) is sent the messages of
+// that node's cases only, a robot of the whole district every message; a message none of the
+// scoped robots is meant for is done once the others have it.
+func TestScopedWebhooks(t *testing.T) {
+	redgridtest.ForEach(t, func(t *testing.T, e redgridtest.Engine) {
+		ctx := context.Background()
+		clock := redgridtest.NewClock()
+		s := e.Open(t, sqlstore.Options{Now: clock.Now, Cases: sqlstore.CaseOptions{Webhooks: true, PublicURL: "https://grid.example"}})
+		tr := redgridtest.BuildTree(t, s)
+		if _, err := s.EnsureCategories(ctx, redgrid.DefaultCategories()); err != nil {
+			t.Fatal(err)
+		}
+		cat, _, _ := s.CategoryByCode(ctx, "0101")
+		report := func(g redgrid.Node, what string) redgrid.Case {
+			t.Helper()
+			lng, lat := 110.77, 32.59
+			in := redgrid.NewCase{Category: "0101", Lng: &lng, Lat: &lat, Description: what, Channel: redgrid.ChannelPhone, ReporterPhone: "13912345678"}
+			c, _, err := s.CreateCase(ctx, sqlstore.CaseIntake{In: in, Category: cat, GridID: g.ID, GridPath: g.Path, GridCode: g.Code, Lng: lng, Lat: lat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		inOne := report(tr.Grid2, "五堰的垃圾桶满溢") // Community1
+		inTwo := report(tr.Grid3, "柳林的垃圾桶满溢") // Community2
+		clock.Advance(72 * time.Hour)
+		if r, err := s.RunDeadlines(ctx, 100); err != nil || r.Overdue != 2 {
+			t.Fatalf("deadline jobs: %+v %v", r, err)
+		}
+		all := newRobot(t, notify.WeCom, "")
+		one := newRobot(t, notify.DingTalk, "")
+		street := newRobot(t, notify.Feishu, "")
+		scoped := func(r *robot, n redgrid.Node) notify.Hook {
+			h, err := notify.ParseHook(strings.Replace(r.spec(), "=", "@"+n.Code+"=", 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h
+		}
+		hooks := []notify.Hook{all.hook(), scoped(one, tr.Community1), scoped(street, tr.Street1)}
+		log := slog.New(slog.DiscardHandler)
+		sender := &notify.Sender{Now: clock.Now}
+		for range 3 {
+			deliver(ctx, s, sender, hooks, log)
+			clock.Advance(10 * time.Minute)
+		}
+		var unsent int
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM webhook_outbox WHERE sent_at IS NULL").Scan(&unsent); err != nil || unsent != 0 {
+			t.Fatalf("%d messages unsent (%v)", unsent, err)
+		}
+		mentions := func(r *robot, c redgrid.Case) int {
+			got, _, _ := r.received()
+			n := 0
+			for m, k := range got {
+				if strings.Contains(m, c.Number) {
+					n += k
+				}
+			}
+			return n
+		}
+		for _, tc := range []struct {
+			name      string
+			r         *robot
+			one, two  int
+			wantTotal int
+		}{
+			{"the district's robot", all, 2, 2, 4},
+			{"五堰社区's robot", one, 2, 0, 2},
+			{"武当路街道's robot", street, 2, 2, 4},
+		} {
+			_, bad, n := tc.r.received()
+			if len(bad) > 0 || mentions(tc.r, inOne) != tc.one || mentions(tc.r, inTwo) != tc.two || n != tc.wantTotal {
+				t.Errorf("%s: %d and %d messages of the two cases, %d requests, malformed %v; want %d, %d, %d",
+					tc.name, mentions(tc.r, inOne), mentions(tc.r, inTwo), n, bad, tc.one, tc.two, tc.wantTotal)
+			}
+		}
+	})
+}

@@ -51,10 +51,18 @@ type Hook struct {
 	// message, base64, sent as the "timestamp" and "sign" fields of the body). Empty: unsigned.
 	// WeCom robots have no secret.
 	Secret string
+	// Scope is the code of the node (a street, a community, a grid) whose cases the robot's group
+	// is told about; empty: every case of the district.
+	Scope string
 }
 
 // String names the hook without its token: "dingtalk robot at oapi.dingtalk.com".
-func (h Hook) String() string { return fmt.Sprintf("%s robot at %s", h.Kind, hostOf(h.URL)) }
+func (h Hook) String() string {
+	if h.Scope != "" {
+		return fmt.Sprintf("%s robot of %s at %s", h.Kind, h.Scope, hostOf(h.URL))
+	}
+	return fmt.Sprintf("%s robot at %s", h.Kind, hostOf(h.URL))
+}
 
 // ID names the hook in the database's delivery records: a hash of its kind and URL, so a robot
 // keeps its records across restarts while its URL (which holds its token) is never stored. The
@@ -74,8 +82,9 @@ func hostOf(raw string) string {
 }
 
 // ParseHook parses a command-line spec "KIND=URL" or "KIND=URL#SECRET", KIND being wecom,
-// dingtalk or feishu. The URL must be http or https with a host. Errors name the rule broken and
-// never repeat the URL or the secret.
+// dingtalk or feishu, optionally scoped to the cases of one node as "KIND@CODE=URL…" (a street's
+// or a community's group hears of its own cases only). The URL must be http or https with a host.
+// Errors name the rule broken and never repeat the URL or the secret.
 func ParseHook(spec string) (Hook, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
@@ -84,6 +93,11 @@ func ParseHook(spec string) (Hook, error) {
 	kind, rest, ok := strings.Cut(spec, "=")
 	if !ok {
 		return Hook{}, errors.New(`notify: hook spec has no "=" (want KIND=URL or KIND=URL#SECRET)`)
+	}
+	kind, scope, scoped := strings.Cut(kind, "@")
+	scope = strings.TrimSpace(scope)
+	if scoped && !validScope(scope) {
+		return Hook{}, errors.New(`notify: hook scope after "@" must be a node code of digits and letters, at most 32 (want KIND@CODE=URL)`)
 	}
 	k := Kind(strings.ToLower(strings.TrimSpace(kind)))
 	if !k.valid() {
@@ -115,7 +129,19 @@ func ParseHook(spec string) (Hook, error) {
 	if u.User != nil {
 		return Hook{}, fmt.Errorf("notify: %s hook at %s: URL must not carry a user name or password", k, u.Host)
 	}
-	return Hook{Kind: k, URL: raw, Secret: secret}, nil
+	return Hook{Kind: k, URL: raw, Secret: secret, Scope: scope}, nil
+}
+
+func validScope(code string) bool {
+	if code == "" || len(code) > 32 {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // Message is what is sent: a title line and body text (Chinese), and an optional link.

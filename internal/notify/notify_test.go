@@ -221,13 +221,15 @@ func TestParseHook(t *testing.T) {
 		want Hook
 	}{
 		{"wecom=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey,
-			Hook{WeCom, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey, ""}},
+			Hook{WeCom, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey, "", ""}},
+		{"wecom@420302001003=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey,
+			Hook{WeCom, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey, "", "420302001003"}},
 		{"dingtalk=https://oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken + "#" + dingTalkSec,
-			Hook{DingTalk, "https://oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken, dingTalkSec}},
+			Hook{DingTalk, "https://oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken, dingTalkSec, ""}},
 		{" Feishu=https://open.feishu.cn/open-apis/bot/v2/hook/" + feishuHookID + "#" + feishuSec + " ",
-			Hook{Feishu, "https://open.feishu.cn/open-apis/bot/v2/hook/" + feishuHookID, feishuSec}},
+			Hook{Feishu, "https://open.feishu.cn/open-apis/bot/v2/hook/" + feishuHookID, feishuSec, ""}},
 		{"feishu=http://10.0.0.5:8080/open-apis/bot/v2/hook/" + feishuHookID,
-			Hook{Feishu, "http://10.0.0.5:8080/open-apis/bot/v2/hook/" + feishuHookID, ""}},
+			Hook{Feishu, "http://10.0.0.5:8080/open-apis/bot/v2/hook/" + feishuHookID, "", ""}},
 	}
 	for _, g := range good {
 		h, err := ParseHook(g.spec)
@@ -244,6 +246,9 @@ func TestParseHook(t *testing.T) {
 		{"slack=https://hooks.slack.com/services/" + feishuHookID, `unknown hook kind "slack"`},
 		{"https://oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken, "does not start with a kind"},
 		{"wecom", `no "="`},
+		{"wecom@=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey, "node code"},
+		{"wecom@4203/02=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + weComKey, "node code"},
+		{"slack@420302=https://hooks.slack.com/services/" + feishuHookID, `unknown hook kind "slack"`},
 		{"wecom=", "empty URL"},
 		{"dingtalk=ftp://oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken, `scheme must be http or https, not "ftp"`},
 		{"dingtalk=oapi.dingtalk.com/robot/send?access_token=" + dingTalkToken, "scheme must be http or https"},

@@ -813,6 +813,8 @@ func (t *tx) notify(path string, org *int64, caseID int64, kind, text string) er
 	if title == "" || !t.s.cases.Webhooks {
 		return nil
 	}
-	_, err := t.exec("INSERT INTO webhook_outbox (title, text, link, next_at, created_at) VALUES (?, ?, ?, ?, ?)", title, text, link, now, now)
+	// The message carries its case's place, for the robots scoped to a part of the district.
+	_, err := t.exec("INSERT INTO webhook_outbox (title, text, link, next_at, created_at, path) VALUES (?, ?, ?, ?, ?, COALESCE((SELECT path FROM cases WHERE id = ?), ''))",
+		title, text, link, now, now, caseID)
 	return err
 }

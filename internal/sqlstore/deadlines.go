@@ -191,7 +191,10 @@ func communityPath(path string) string {
 type OutboxMessage struct {
 	ID                int64
 	Title, Text, Link string
-	Attempts          int
+	// Path is the path of the message's case (its grid), "" for messages queued before paths
+	// were kept: what a robot scoped to a node is matched against.
+	Path     string
+	Attempts int
 }
 
 // ClaimOutbox takes up to limit messages whose time has come and leases them for lease, so that
@@ -199,7 +202,7 @@ type OutboxMessage struct {
 // died) is taken again: delivery is at least once.
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxMessage, error) {
 	now := s.now().UTC()
-	rows, err := s.query(ctx, "SELECT id, title, text, link, attempts, next_at FROM webhook_outbox WHERE sent_at IS NULL AND next_at <= ? ORDER BY next_at LIMIT ?", now, limit)
+	rows, err := s.query(ctx, "SELECT id, title, text, link, path, attempts, next_at FROM webhook_outbox WHERE sent_at IS NULL AND next_at <= ? ORDER BY next_at LIMIT ?", now, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +213,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	var cs []cand
 	for rows.Next() {
 		var c cand
-		if err := rows.Scan(&c.m.ID, &c.m.Title, &c.m.Text, &c.m.Link, &c.m.Attempts, &c.next); err != nil {
+		if err := rows.Scan(&c.m.ID, &c.m.Title, &c.m.Text, &c.m.Link, &c.m.Path, &c.m.Attempts, &c.next); err != nil {
 			rows.Close()
 			return nil, err
 		}
